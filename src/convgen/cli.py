@@ -1,0 +1,198 @@
+"""The command line (cli.md): a thin layer over checking, reporting and writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from convgen import __version__
+from convgen.errors import ConvgenError
+
+LANG_HELP = "Langue des messages : fr (défaut) ou en."
+
+
+class Lang(str, Enum):
+    fr = "fr"
+    en = "en"
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class CatalogueFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Kind(str, Enum):
+    pfmp = "pfmp"
+    immersion = "immersion"
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Group(TyperGroup):
+    """The one place where convgen's errors become messages and exit codes (cli.md)."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except ConvgenError as error:
+            console = _stderr()
+            console.print(f"[bold red]convgen :[/] {_escape(error.message)}")
+            if error.hint:
+                console.print(f"[dim]→ {_escape(error.hint)}[/]")
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            _stderr().print("[bold red]convgen :[/] interrompu.")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as error:
+            if os.environ.get("CONVGEN_DEBUG"):
+                raise
+            _stderr().print(
+                f"[bold red]convgen : erreur interne[/] ({_escape(type(error).__name__)}). "
+                "Relancez avec CONVGEN_DEBUG=1 pour le détail, et signalez-la."
+            )
+            raise typer.Exit(1) from None
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="convgen",
+    help="Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"convgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Affiche la version et quitte."),
+    ] = None,
+) -> None:
+    """Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer."""
+
+
+@app.command()
+def new(
+    kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
+) -> None:
+    """Écrit un modèle de convention commenté, complet et valide, à adapter."""
+    from convgen.starter import write_starter
+
+    target = write_starter(kind.value, output, force)
+    console = _stderr()
+    console.print(f"[green]✓[/] {_escape(str(target))} écrit (convention {kind.value}).")
+    shown = "" if target == Path("agreement.yaml") else " " + _escape(str(target))
+    console.print(f"[dim]→ adaptez-le, puis : convgen validate{shown}[/]")
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Fichiers, dossiers (tous les .yaml/.yml dessous) ou motifs ; défaut : agreement.yaml.", show_default=False),
+    ] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="text (défaut), json (rapport) ou github (annotations).")] = ReportFormat.text,
+    lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
+    strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
+    max_size: Annotated[
+        int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)
+    ] = 1 << 20,
+) -> None:
+    """Vérifie le format, la cohérence et les règles légales de conventions."""
+    from convgen.checking import check_path
+    from convgen.inputs import collect
+    from convgen.report import dumps, github_lines, json_report, print_text, summary_line
+
+    inputs = collect(paths)
+    results = [check_path(item.path, item.display, lang.value, max_size) for item in inputs]
+    if format is ReportFormat.json:
+        sys.stdout.write(dumps(json_report(results, strict)) + "\n")
+    elif format is ReportFormat.github:
+        for line in github_lines(results):
+            sys.stdout.write(line + "\n")
+        _stderr().print(summary_line(results, strict, lang.value))
+    else:
+        print_text(_stdout(), results, strict, lang.value)
+    if not all(result.valid(strict) for result in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Écrit le schéma dans ce fichier plutôt qu'à l'écran.")] = None,
+) -> None:
+    """Affiche le schéma JSON d'un type de convention (autocomplétion dans l'éditeur)."""
+    from convgen.models import json_schema
+
+    text = json.dumps(json_schema(kind.value), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from convgen.starter import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
+    _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")
+
+
+@app.command()
+def rules(
+    format: Annotated[CatalogueFormat, typer.Option("--format", help="text (défaut) ou json.")] = CatalogueFormat.text,
+    lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
+) -> None:
+    """Liste les règles vérifiées : identifiant, gravité, à qui elle s'applique, limite, article."""
+    from convgen.rules import GROUPS, catalogue
+
+    rows = catalogue(lang.value)
+    if format is CatalogueFormat.json:
+        sys.stdout.write(json.dumps({"convgen": __version__, "rules": rows}, ensure_ascii=False, indent=2) + "\n")
+        return
+    from convgen.report import print_rules
+
+    print_rules(_stdout(), rows, GROUPS, lang.value)
+
+
+def main() -> None:
+    app()

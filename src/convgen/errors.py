@@ -1,0 +1,24 @@
+"""One exception tree; the CLI maps each class to an exit code (cli.md)."""
+
+
+class ConvgenError(Exception):
+    """Base of every error convgen reports to its user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(ConvgenError):
+    """The command line itself is wrong: bad option, missing file, PATH matching nothing."""
+
+    exit_code = 2
+
+
+class ExternalToolError(ConvgenError):
+    """A component outside convgen (LibreOffice, …) is missing or failed."""
+
+    exit_code = 3

@@ -1,0 +1,46 @@
+"""What a check reports: findings, with where they are in the YAML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    article: str | None = None
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+    date: dt.date | None = None
+    # Last column (exclusive) of the offending token, for the caret in text output.
+    end_column: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "article": self.article,
+            "field": self.field,
+            "line": self.line,
+            "column": self.column,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
+    def sort_key(self) -> tuple:
+        return (self.line or 0, self.column or 0, self.rule, self.field or "")

@@ -1,0 +1,71 @@
+"""French (default) and English wording shared by messages and documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, NamedTuple
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+
+
+class Msg(NamedTuple):
+    """One text in both languages."""
+
+    fr: str
+    en: str
+
+    def get(self, lang: Lang) -> str:
+        return self.en if lang == "en" else self.fr
+
+    def fill(self, **values: object) -> Msg:
+        """Both texts with their {placeholders} filled (values may be Msg themselves)."""
+        return Msg(
+            self.fr.format(**{k: v.fr if isinstance(v, Msg) else v for k, v in values.items()}),
+            self.en.format(**{k: v.en if isinstance(v, Msg) else v for k, v in values.items()}),
+        )
+
+
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def date_fr(value: dt.date) -> str:
+    """12 janvier 2026; 1er mai 2026."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS_FR[value.month - 1]} {value.year}"
+
+
+def weekday_fr(value: dt.date) -> str:
+    return WEEKDAYS_FR[value.weekday()]
+
+
+def date_long(value: dt.date, lang: Lang) -> str:
+    """« Mardi 13 janvier 2026 » / « Tuesday 13 January 2026 », as messages start."""
+    if lang == "en":
+        return f"{WEEKDAYS_EN[value.weekday()]} {value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+    return f"{weekday_fr(value).capitalize()} {date_fr(value)}"
+
+
+def hours_fr(minutes: int) -> str:
+    """7 h 30, 8 h, 0 h 45: the way French documents write durations."""
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def plural(count: int, one: str, many: str, lang: Lang = "fr") -> str:
+    """French keeps the singular for 0 and 1; English only for 1."""
+    return one if (count < 2 if lang == "fr" else count == 1) else many
+
+
+def date_text(value: dt.date) -> Msg:
+    """A date as a message reads it: « 12 janvier 2026 » / « 12 January 2026 »."""
+    return Msg(date_fr(value), f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}")

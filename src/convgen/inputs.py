@@ -1,0 +1,109 @@
+"""Which files a command works on: files, directories and unexpanded globs (cli.md)."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from convgen.errors import UsageError
+
+DEFAULT_PATH = "agreement.yaml"
+SUFFIXES = (".yaml", ".yml")
+_MAGIC = set("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    path: Path
+    display: str
+    # Where its outputs go under OUT, without suffix: keeps sub-directories apart.
+    rel: PurePosixPath
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES
+
+
+
+def _stem(relative: PurePosixPath) -> PurePosixPath:
+    return relative.with_suffix("") if relative.suffix.lower() in SUFFIXES else relative
+
+
+def _from_directory(root: Path, display_root: str) -> list[Input]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.startswith(".") or not _is_yaml(path) or not path.is_file():
+                continue
+            relative = PurePosixPath(path.relative_to(root).as_posix())
+            display = (PurePosixPath(display_root) / relative).as_posix() if display_root not in ("", ".") else relative.as_posix()
+            found.append(Input(path, display, _stem(relative)))
+    return sorted(found, key=lambda item: item.rel.as_posix())
+
+
+def _glob_base(pattern: str) -> Path:
+    """The directory part of a pattern before its first wildcard."""
+    parts = PurePosixPath(pattern.replace(os.sep, "/")).parts
+    base = []
+    for part in parts[:-1]:
+        if _MAGIC & set(part):
+            break
+        base.append(part)
+    return Path(*base) if base else Path(".")
+
+
+def _from_glob(pattern: str) -> list[Input]:
+    base = _glob_base(pattern)
+    found = []
+    for match in sorted(glob.glob(pattern, recursive=True)):
+        path = Path(match)
+        if path.is_dir():
+            found.extend(_from_directory(path, match))
+        elif path.is_file():
+            try:
+                relative = PurePosixPath(path.relative_to(base).as_posix())
+            except ValueError:
+                relative = PurePosixPath(path.name)
+            found.append(Input(path, match, _stem(relative)))
+    return found
+
+
+def collect(paths: list[str] | None) -> list[Input]:
+    """The inputs named on the command line, in order, each once; a name matching nothing is a usage error."""
+    if not paths:
+        if not Path(DEFAULT_PATH).is_file():
+            raise UsageError(
+                f"aucun fichier indiqué et pas de {DEFAULT_PATH} dans ce dossier.",
+                hint="créez-en un avec « convgen new pfmp », ou indiquez des fichiers ou des dossiers.",
+            )
+        paths = [DEFAULT_PATH]
+    inputs: list[Input] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = _from_directory(path, raw.rstrip("/\\") or raw)
+            if not found:
+                raise UsageError(f"aucun fichier .yaml ou .yml dans le dossier « {raw} ».")
+        elif path.is_file():
+            found = [Input(path, raw, _stem(PurePosixPath(path.name)))]
+        elif _MAGIC & set(raw):
+            found = _from_glob(raw)
+            if not found:
+                raise UsageError(f"aucun fichier ne correspond au motif « {raw} ».")
+        elif path.exists():
+            raise UsageError(f"« {raw} » n'est ni un fichier ni un dossier.")
+        else:
+            raise UsageError(f"fichier introuvable : « {raw} ».")
+        inputs.extend(found)
+    seen: set[Path] = set()
+    unique = []
+    for item in inputs:
+        key = item.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique

@@ -1,0 +1,379 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML composes the node tree (with libyaml when available); the values are then
+built here rather than by PyYAML's constructor so that we can record the position
+of every key and value, refuse duplicate keys and object-building tags, keep the
+source text of scalars YAML 1.1 silently turned into numbers or booleans, and bound
+the work an alias bomb or a recursive alias could cause.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from convgen.findings import Finding, Severity
+from convgen.i18n import Lang, Msg
+
+MAX_BYTES = 1 << 20
+"""Default size limit of one agreement file; an agreement takes a few kilobytes."""
+MAX_NODES = 100_000
+"""Values built from one file, aliases expanded; bounds "billion laughs" files."""
+MAX_DEPTH = 40
+"""Nesting depth; also stops recursive aliases."""
+
+FieldPath = tuple[str | int, ...]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE = SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALARS = {
+    _STR: None,
+    "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _SAFE.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _SAFE.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SAFE.construct_yaml_float,
+    "tag:yaml.org,2002:timestamp": _SAFE.construct_yaml_timestamp,
+}
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    line: int
+    column: int
+    end_column: int | None = None
+
+
+def dotted(path: FieldPath) -> str:
+    return ".".join(str(part) for part in path)
+
+
+@dataclass
+class SourceMap:
+    """Where each key and value of the document stands in the file (1-based)."""
+
+    lines: list[str]
+    keys: dict[FieldPath, Location] = field(default_factory=dict)
+    values: dict[FieldPath, Location] = field(default_factory=dict)
+    # Source text of plain scalars that YAML read as something other than a string.
+    scalars: dict[FieldPath, str] = field(default_factory=dict)
+
+    def locate(self, path: FieldPath, prefer: str = "key") -> Location | None:
+        """The key (or value) at path, else the nearest enclosing one that exists."""
+        first, second = (self.keys, self.values) if prefer == "key" else (self.values, self.keys)
+        for end in range(len(path), 0, -1):
+            sub = path[:end]
+            loc = first.get(sub) or second.get(sub)
+            if loc is not None:
+                return loc
+        return None
+
+    def line_text(self, line: int | None) -> str | None:
+        if line is None or not 1 <= line <= len(self.lines):
+            return None
+        return self.lines[line - 1]
+
+
+@dataclass
+class Document:
+    """A loaded file: its data (None when it could not be read) and its findings so far."""
+
+    data: Any
+    source: SourceMap
+    findings: list[Finding]
+
+    @property
+    def usable(self) -> bool:
+        return isinstance(self.data, dict)
+
+
+class _Abort(Exception):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def _finding(rule: str, msg: Msg, lang: Lang, loc: Location | None = None, field: str | None = None, **params: Any) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=Severity.ERROR,
+        message=msg.get(lang).format(**params),
+        field=field,
+        line=loc.line if loc else None,
+        column=loc.column if loc else None,
+        end_column=loc.end_column if loc else None,
+    )
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _mark_location(node: Node) -> Location:
+    start, end = node.start_mark, node.end_mark
+    end_column = end.column + 1 if end.line == start.line and end.column > start.column else None
+    return Location(start.line + 1, start.column + 1, end_column)
+
+
+M_DUPLICATE = Msg(
+    "clé « {key} » écrite deux fois dans le même bloc (déjà ligne {first}) : YAML ne garderait que la dernière valeur ; gardez-en une seule.",
+    "key '{key}' is written twice in the same mapping (first on line {first}): YAML would silently keep the last value; keep only one.",
+)
+M_TAG = Msg(
+    "balise YAML « {tag} » non autorisée : une convention ne contient que du texte, des nombres, des dates, des listes et des blocs clé: valeur.",
+    "YAML tag '{tag}' is not allowed: an agreement holds only text, numbers, dates, lists and key: value mappings.",
+)
+M_COMPLEX_KEY = Msg(
+    "clé non valide : une clé doit être un nom simple (par exemple « name »), pas une liste ni un bloc.",
+    "invalid key: a key must be a plain name (such as 'name'), not a list or a mapping.",
+)
+M_TOO_MANY = Msg(
+    "document trop grand : plus de {limit} valeurs une fois les alias YAML (*…) développés ; une convention en compte quelques centaines.",
+    "document too large: more than {limit} values once YAML aliases (*…) are expanded; an agreement has a few hundred.",
+)
+M_TOO_DEEP = Msg(
+    "imbrication trop profonde (plus de {limit} niveaux) ou alias YAML qui se contient lui-même.",
+    "nesting too deep (more than {limit} levels) or a YAML alias that contains itself.",
+)
+M_MERGE = Msg(
+    "« << » (fusion YAML) attend un alias vers un bloc clé: valeur, par exemple « <<: *horaires ».",
+    "'<<' (YAML merge) expects an alias to a key: value mapping, such as '<<: *hours'.",
+)
+
+
+class _Builder:
+    """Turns a composed node tree into plain Python values plus a SourceMap."""
+
+    def __init__(self, source: SourceMap, lang: Lang) -> None:
+        self.source = source
+        self.lang = lang
+        self.count = 0
+        self.findings: list[Finding] = []
+
+    def build(self, node: Node, path: FieldPath, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Abort(_finding("YAML_SYNTAX", M_TOO_MANY, self.lang, _mark_location(node), limit=MAX_NODES))
+        if depth > MAX_DEPTH:
+            raise _Abort(_finding("YAML_SYNTAX", M_TOO_DEEP, self.lang, _mark_location(node), limit=MAX_DEPTH))
+        self.source.values[path] = _mark_location(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, SequenceNode):
+            self._check_tag(node, _SEQ)
+            return [self.build(item, path + (index,), depth + 1) for index, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            self._check_tag(node, _MAP)
+            return self._mapping(node, path, depth)
+        raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(node.tag)))
+
+    def _check_tag(self, node: Node, expected: str) -> None:
+        if node.tag != expected:
+            raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(node.tag)))
+
+    def _scalar(self, node: ScalarNode, path: FieldPath) -> Any:
+        if node.tag not in _SCALARS:
+            raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(node.tag)))
+        construct = _SCALARS[node.tag]
+        if construct is None:
+            return node.value
+        if not node.style:  # plain: None from PyYAML, '' from libyaml
+            self.source.scalars[path] = node.value
+        try:
+            return construct(node)
+        except (ValueError, OverflowError, TypeError):
+            # An impossible date (2026-02-30) or an absurd number: keep the text and
+            # let the schema say what is wrong with it, with its field.
+            return node.value
+
+    def _mapping(self, node: MappingNode, path: FieldPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise _Abort(_finding("YAML_SYNTAX", M_COMPLEX_KEY, self.lang, _mark_location(key_node), field=dotted(path) or None))
+            key = key_node.value
+            key_loc = _mark_location(key_node)
+            if key in first_line:
+                self.findings.append(
+                    _finding("YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(path + (key,)), key=key, first=first_line[key])
+                )
+                continue
+            first_line[key] = key_loc.line
+            self.source.keys[path + (key,)] = key_loc
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+        # YAML merge keys: explicit keys win, then earlier merged mappings over later ones.
+        for merge in merges:
+            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    raise _Abort(_finding("YAML_SYNTAX", M_MERGE, self.lang, _mark_location(source)))
+                for key_node, value_node in source.value:
+                    if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE or key_node.value in result:
+                        continue
+                    key = key_node.value
+                    self.source.keys.setdefault(path + (key,), _mark_location(key_node))
+                    result[key] = self.build(value_node, path + (key,), depth + 1)
+        return result
+
+
+M_SYNTAX = Msg("syntaxe YAML invalide : {problem}.", "invalid YAML syntax: {problem}.")
+M_MULTI = Msg(
+    "plusieurs documents YAML (séparés par « --- ») dans un même fichier : écrivez une convention par fichier.",
+    "several YAML documents (separated by '---') in one file: write one agreement per file.",
+)
+M_TAB = Msg(
+    "tabulation dans l'indentation : YAML n'accepte que des espaces pour indenter.",
+    "tab character in indentation: YAML accepts only spaces for indentation.",
+)
+M_COLON = Msg(
+    "« : » inattendu ici : vérifiez l'indentation, ou mettez entre guillemets une valeur qui contient « : ».",
+    "unexpected ':' here: check the indentation, or quote a value that contains ': '.",
+)
+M_CONTROL = Msg(
+    "caractère non imprimable {char} interdit dans un fichier YAML.",
+    "non-printable character {char} is not allowed in a YAML file.",
+)
+
+
+def _char_at(text: str, mark: Any) -> str | None:
+    if mark is None:
+        return None
+    lines = text.split("\n", mark.line + 1)
+    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return None
+
+
+def _syntax_finding(error: yaml.YAMLError, text: str, lang: Lang) -> Finding:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    if isinstance(error, yaml.reader.ReaderError):
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        char = error.character if isinstance(error.character, str) else chr(error.character)
+        return _finding("YAML_SYNTAX", M_CONTROL, lang, Location(line, column), char=f"U+{ord(char):04X}")
+    loc = Location(mark.line + 1, mark.column + 1) if mark is not None else None
+    lowered = problem.lower()
+    if "expected a single document" in lowered or "but found another document" in lowered:
+        return _finding("YAML_SYNTAX", M_MULTI, lang, loc)
+    at_mark = _char_at(text, mark)
+    if at_mark == "\t" or "'\\t'" in problem:
+        return _finding("YAML_SYNTAX", M_TAB, lang, loc)
+    if "mapping values are not allowed" in lowered:
+        return _finding("YAML_SYNTAX", M_COLON, lang, loc)
+    context = getattr(error, "context", None)
+    detail = f"{context}, {problem}" if context else problem
+    return _finding("YAML_SYNTAX", M_SYNTAX, lang, loc, problem=detail)
+
+
+M_EMPTY = Msg(
+    "le fichier est vide : une convention commence par « kind: pfmp » (ou immersion) et « version: 1 » ; « convgen new pfmp » en écrit une complète.",
+    "the file is empty: an agreement starts with 'kind: pfmp' (or immersion) and 'version: 1'; 'convgen new pfmp' writes a complete one.",
+)
+M_NOT_MAPPING = Msg(
+    "le document doit être un bloc de champs « clé: valeur » (kind, version, …), pas {what}.",
+    "the document must be a mapping of 'key: value' fields (kind, version, …), not {what}.",
+)
+_WHAT = {
+    "list": Msg("une liste", "a list"),
+    "text": Msg("un texte seul", "a lone text"),
+    "value": Msg("une valeur seule", "a lone value"),
+}
+
+
+def load_text(text: str, lang: Lang = "fr") -> Document:
+    """Load one YAML agreement held in a string."""
+    source = SourceMap(lines=text.splitlines())
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        return Document(None, source, [_syntax_finding(error, text, lang)])
+    except RecursionError:
+        return Document(None, source, [_finding("YAML_SYNTAX", M_TOO_DEEP, lang, None, limit=MAX_DEPTH)])
+    if node is None:
+        return Document(None, source, [_finding("SCHEMA", M_EMPTY, lang, Location(1, 1))])
+    builder = _Builder(source, lang)
+    try:
+        data = builder.build(node, ())
+    except _Abort as abort:
+        return Document(None, source, builder.findings + [abort.finding])
+    if not isinstance(data, dict):
+        what = "list" if isinstance(data, list) else "text" if isinstance(data, str) else "value"
+        return Document(
+            None, source, builder.findings + [_finding("SCHEMA", M_NOT_MAPPING, lang, _mark_location(node), what=_WHAT[what].get(lang))]
+        )
+    return Document(data, source, builder.findings)
+
+
+M_TOO_BIG = Msg(
+    "fichier trop volumineux : {size} octets (limite {limit} octets ; une convention en fait quelques milliers). Option --max-size pour relever la limite.",
+    "file too large: {size} bytes (limit {limit} bytes; an agreement takes a few thousand). Use --max-size to raise the limit.",
+)
+M_NUL = Msg(
+    "le fichier contient un octet nul (ligne {line}) : ce n'est pas un fichier texte YAML.",
+    "the file contains a NUL byte (line {line}): it is not a YAML text file.",
+)
+M_ENCODING = Msg(
+    "le fichier n'est pas en UTF-8 (octet 0x{byte:02X} invalide ligne {line}) : enregistrez-le en UTF-8 depuis votre éditeur.",
+    "the file is not UTF-8 (invalid byte 0x{byte:02X} on line {line}): save it as UTF-8 from your editor.",
+)
+M_UTF16 = Msg(
+    "le fichier est en UTF-16 : enregistrez-le en UTF-8 depuis votre éditeur.",
+    "the file is UTF-16: save it as UTF-8 from your editor.",
+)
+
+
+def decode(raw: bytes, lang: Lang = "fr") -> str | Finding:
+    """The text of a file's bytes, or the finding that says why it is not UTF-8 text."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _finding("YAML_SYNTAX", M_UTF16, lang, Location(1, 1))
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        return _finding("YAML_SYNTAX", M_NUL, lang, Location(line, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1), line=line)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return _finding("YAML_SYNTAX", M_ENCODING, lang, Location(line, column), byte=raw[error.start], line=line)
+
+
+def load_bytes(raw: bytes, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> Document:
+    if len(raw) > max_bytes:
+        finding = _finding("YAML_SYNTAX", M_TOO_BIG, lang, None, size=len(raw), limit=max_bytes)
+        return Document(None, SourceMap(lines=[]), [finding])
+    text = decode(raw, lang)
+    if isinstance(text, Finding):
+        return Document(None, SourceMap(lines=[]), [text])
+    return load_text(text, lang)
+
+
+def read_limited(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A file's bytes, reading at most max_bytes + 1 so an enormous file costs nothing."""
+    with open(path, "rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def load_path(path: str | os.PathLike[str], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> Document:
+    """Load one agreement file; OSError is left to the caller (it is a usage problem)."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        finding = _finding("YAML_SYNTAX", M_TOO_BIG, lang, None, size=size, limit=max_bytes)
+        return Document(None, SourceMap(lines=[]), [finding])
+    return load_bytes(read_limited(path, max_bytes), lang, max_bytes)

@@ -1,0 +1,171 @@
+"""How results are shown: compiler-like text, the JSON report of cli.md, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from convgen import __version__
+from convgen.checking import FileResult
+from convgen.findings import Finding, Severity
+from convgen.i18n import Lang, Msg, plural
+
+SEVERITY_WORD = {
+    Severity.ERROR: Msg("erreur", "error"),
+    Severity.WARNING: Msg("avertissement", "warning"),
+}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow"}
+MAX_QUOTE = 160
+
+
+def summary(results: Sequence[FileResult], strict: bool = False) -> dict[str, int]:
+    return {
+        "files": len(results),
+        "valid": sum(1 for r in results if r.valid(strict)),
+        "errors": sum(r.errors for r in results),
+        "warnings": sum(r.warnings for r in results),
+    }
+
+
+def file_json(result: FileResult, strict: bool = False) -> dict[str, Any]:
+    return {
+        "path": result.path,
+        "kind": result.kind,
+        "valid": result.valid(strict),
+        "findings": [f.to_json() for f in result.findings],
+    }
+
+
+def json_report(results: Sequence[FileResult], strict: bool = False, extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The report of cli.md; `extra` adds keys to each file's entry (a render's outputs)."""
+    files = []
+    for result in results:
+        entry = file_json(result, strict)
+        if extra and result.path in extra:
+            entry.update(extra[result.path])
+        files.append(entry)
+    return {"convgen": __version__, "files": files, "summary": summary(results, strict)}
+
+
+def dumps(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(path: str, finding: Finding) -> str:
+    """One GitHub Actions workflow command, shown inline on the pull request."""
+    level = "error" if finding.severity is Severity.ERROR else "warning"
+    props = [f"file={_escape_property(path)}"]
+    if finding.line:
+        props.append(f"line={finding.line}")
+        if finding.column:
+            props.append(f"col={finding.column}")
+    props.append(f"title={_escape_property(finding.rule)}")
+    message = f"{finding.field} : {finding.message}" if finding.field else finding.message
+    if finding.article:
+        message += f" ({finding.article})"
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+def github_lines(results: Sequence[FileResult]) -> list[str]:
+    return [github_line(result.path, finding) for result in results for finding in result.findings]
+
+
+M_VALID = Msg("valide", "valid")
+M_SUMMARY = Msg(
+    "{files} {files_word} vérifié{s} : {valid} {valid_word}, {invalid} {invalid_word} ; {errors} {errors_word}, {warnings} {warnings_word}.",
+    "{files} {files_word} checked: {valid} valid, {invalid} invalid; {errors} {errors_word}, {warnings} {warnings_word}.",
+)
+
+
+def summary_line(results: Sequence[FileResult], strict: bool, lang: Lang) -> str:
+    counts = summary(results, strict)
+    invalid = counts["files"] - counts["valid"]
+    if lang == "en":
+        return M_SUMMARY.en.format(
+            files=counts["files"], files_word=plural(counts["files"], "file", "files", "en"), valid=counts["valid"], invalid=invalid,
+            errors=counts["errors"], errors_word=plural(counts["errors"], "error", "errors", "en"),
+            warnings=counts["warnings"], warnings_word=plural(counts["warnings"], "warning", "warnings", "en"),
+        )
+    return M_SUMMARY.fr.format(
+        files=counts["files"], files_word=plural(counts["files"], "fichier", "fichiers"), s="" if counts["files"] < 2 else "s",
+        valid=counts["valid"], valid_word=plural(counts["valid"], "valide", "valides"),
+        invalid=invalid, invalid_word=plural(invalid, "invalide", "invalides"),
+        errors=counts["errors"], errors_word=plural(counts["errors"], "erreur", "erreurs"),
+        warnings=counts["warnings"], warnings_word=plural(counts["warnings"], "avertissement", "avertissements"),
+    )
+
+
+def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
+    """A finding as a compiler prints it: position, severity, rule, message, then the line with a caret."""
+    text = Text()
+    where = result.path
+    if finding.line:
+        where += f":{finding.line}"
+        if finding.column:
+            where += f":{finding.column}"
+    text.append(where + ": ", style="bold")
+    text.append(SEVERITY_WORD[finding.severity].get(lang), style=SEVERITY_STYLE[finding.severity])
+    text.append(f" [{finding.rule}] ", style="cyan")
+    if finding.field:
+        text.append(finding.field, style="bold")
+        text.append(" : " if lang == "fr" else ": ")
+    text.append(finding.message)
+    quoted = result.source.line_text(finding.line) if result.source else None
+    if quoted is not None:
+        quoted = quoted.rstrip().replace("\t", " ")
+        number = str(finding.line)
+        pad = " " * len(number)
+        text.append(f"\n  {number} | ", style="blue")
+        text.append(quoted[:MAX_QUOTE] + ("…" if len(quoted) > MAX_QUOTE else ""))
+        column = max((finding.column or 1) - 1, 0)
+        if column < MAX_QUOTE:
+            width = max((finding.end_column or 0) - (finding.column or 0), 1)
+            width = min(width, max(len(quoted) - column, 1))
+            text.append(f"\n  {pad} | ", style="blue")
+            text.append(" " * column + "^" * width, style=SEVERITY_STYLE[finding.severity])
+    if finding.article:
+        text.append(f"\n  {' ' * len(str(finding.line or ''))} = ", style="blue")
+        text.append(finding.article, style="italic")
+    return text
+
+
+def print_text(console: Console, results: Sequence[FileResult], strict: bool, lang: Lang) -> None:
+    for result in results:
+        if not result.findings:
+            line = Text(f"{result.path} : " if lang == "fr" else f"{result.path}: ")
+            line.append(M_VALID.get(lang), style="bold green")
+            console.print(line)
+            continue
+        for finding in result.findings:
+            console.print(finding_text(result, finding, lang))
+    if len(results) != 1 or results[0].findings:
+        console.print(Text(summary_line(results, strict, lang), style="bold"))
+
+
+def print_rules(console: Console, rows: list[dict[str, Any]], groups: dict[str, Msg], lang: Lang) -> None:
+    from rich.table import Table
+
+    headers = ("règle", "gravité", "s'applique à", "limite", "source") if lang == "fr" else ("rule", "severity", "applies to", "limit", "source")
+    for group, title in groups.items():
+        members = [row for row in rows if row["group"] == group]
+        if not members:
+            continue
+        table = Table(title=title.get(lang), title_justify="left", show_lines=False, expand=False)
+        for index, header in enumerate(headers):
+            table.add_column(header, overflow="fold", no_wrap=index < 2)
+        for row in members:
+            severity = SEVERITY_WORD[Severity(row["severity"])].get(lang)
+            table.add_row(str(row["id"]), severity, str(row["applies_to"]), str(row["limit"]), str(row["article"] or "—"))
+        console.print(table)

@@ -1,0 +1,88 @@
+"""The rules layer: every check an agreement must pass, declared once, run in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from convgen.findings import Finding, Severity
+from convgen.i18n import Lang, Msg
+from convgen.loading import FieldPath, Location
+from convgen.models import Agreement
+from convgen.rules import consistency  # noqa: F401  (registers its rules)
+from convgen.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
+
+Locate = Callable[[FieldPath], Location | None]
+
+M_CRASH = Msg(
+    "vérification impossible (erreur interne de convgen : {error}) ; merci de la signaler.",
+    "check could not run (convgen internal error: {error}); please report it.",
+)
+
+
+def rules_for(kind: str) -> list[Rule]:
+    return [item for item in REGISTRY.values() if kind in item.kinds and item.check is not None]
+
+
+def _finding(item: Rule, hit: Hit, count: int, lang: Lang, locate: Locate) -> Finding:
+    location = locate(hit.path)
+    return Finding(
+        rule=item.id,
+        severity=item.severity,
+        message=format_message(item, hit, count, lang),
+        article=item.article,
+        field=".".join(str(part) for part in hit.path) or None,
+        line=location.line if location else None,
+        column=location.column if location else None,
+        end_column=location.end_column if location else None,
+        date=hit.date,
+    )
+
+
+def _run_one(item: Rule, ctx: Context, lang: Lang, locate: Locate) -> list[Finding]:
+    try:
+        hits = list(item.check(ctx))  # type: ignore[misc]
+    except Exception as error:  # a check never takes the whole run down with it
+        return [Finding(item.id, Severity.ERROR, M_CRASH.get(lang).format(error=type(error).__name__), article=item.article)]
+    return [_finding(item, hit, count, lang, locate) for hit, count in group_hits(hits)]
+
+
+def run_rules(agreement: Agreement, lang: Lang, locate: Locate) -> list[Finding]:
+    """Consistency rules first; the legal rules only on an agreement that passes them."""
+    ctx = Context(agreement)
+    selected = rules_for(agreement.kind)
+    findings: list[Finding] = []
+    for item in selected:
+        if not item.needs_consistency:
+            findings.extend(_run_one(item, ctx, lang, locate))
+    if any(f.is_error for f in findings):
+        return findings
+    for item in selected:
+        if item.needs_consistency:
+            findings.extend(_run_one(item, ctx, lang, locate))
+    return findings
+
+
+
+
+
+GROUPS = {
+    "consistency": Msg("Toute convention (cohérence)", "Every agreement (consistency)"),
+    "pfmp": Msg("Conventions de PFMP", "PFMP agreements"),
+    "immersion": Msg("Conventions d'immersion", "Immersion agreements"),
+}
+
+
+def catalogue(lang: Lang = "fr") -> list[dict[str, object]]:
+    """Every rule as `convgen rules` shows it, straight from the declarations."""
+    return [
+        {
+            "id": item.id,
+            "severity": item.severity.value,
+            "kinds": sorted(item.kinds),
+            "group": item.group,
+            "applies_to": item.applies_to.get(lang),
+            "limit": item.limit.get(lang),
+            "article": item.article,
+        }
+        for item in REGISTRY.values()
+    ]

@@ -1,0 +1,124 @@
+"""What a rule is: a small declaration, and how its hits become findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from convgen.calendar import Day, dated_schedule
+from convgen.findings import Severity
+from convgen.i18n import Lang, Msg, date_long
+from convgen.loading import FieldPath
+from convgen.models import Agreement
+
+ALL_KINDS = frozenset({"pfmp", "immersion"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One breach found by a check: where (YAML path), when (date), and the message's values."""
+
+    path: FieldPath
+    params: dict[str, Any] = field(default_factory=dict)
+    date: dt.date | None = None
+
+
+class Context:
+    """What checks read: the validated agreement and what is derived from it, computed once."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.agreement = agreement
+        self.kind = agreement.kind
+
+    @cached_property
+    def days(self) -> list[Day] | None:
+        """The dated schedule, or None for an immersion given without one."""
+        schedule = self.agreement.schedule
+        if schedule is None:
+            return None
+        return dated_schedule(self.agreement.period, schedule)
+
+
+Check = Callable[[Context], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    kinds: frozenset[str]
+    group: str
+    applies_to: Msg
+    limit: Msg
+    message: Msg
+    article: str | None = None
+    check: Check | None = None
+    # Legal rules read a sane calendar: they wait until the consistency rules pass.
+    needs_consistency: bool = True
+
+
+M_MORE_DATES = Msg(" ({count} dates concernées, la première citée.)", " ({count} dates concerned, the first one shown.)")
+
+
+def format_message(rule: Rule, hit: Hit, count: int, lang: Lang) -> str:
+    params = dict(hit.params)
+    if hit.date is not None:
+        params.setdefault("day", date_long(hit.date, lang))
+    text = rule.message.get(lang).format_map(_Params(params, lang))
+    if count > 1:
+        text += M_MORE_DATES.get(lang).format(count=count)
+    return text
+
+
+class _Params(dict):
+    """Message parameters; a Msg value is taken in the message's language."""
+
+    def __init__(self, values: dict[str, Any], lang: Lang) -> None:
+        super().__init__(values)
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        return value.get(self.lang) if isinstance(value, Msg) else value
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def group_hits(hits: Iterable[Hit]) -> list[tuple[Hit, int]]:
+    """One hit per field, the earliest dated one first, with how many dates it stands for."""
+    by_field: dict[FieldPath, list[Hit]] = {}
+    for hit in hits:
+        by_field.setdefault(hit.path, []).append(hit)
+    grouped = []
+    for same in by_field.values():
+        dated = sorted((h for h in same if h.date is not None), key=lambda h: h.date)
+        first = dated[0] if dated else same[0]
+        count = len({h.date for h in dated}) if dated else 1
+        grouped.append((first, count))
+    return grouped
+
+
+
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def declare(**meta: Any) -> Rule:
+    """Register a rule enforced outside the rules layer (YAML loading, schema)."""
+    item = Rule(**meta)
+    REGISTRY[item.id] = item
+    return item
+
+
+def rule(**meta: Any) -> Callable[[Check], Rule]:
+    """Decorator: the function is the rule's check; the keywords are its declaration."""
+
+    def register(check: Check) -> Rule:
+        return declare(check=check, **meta)
+
+    return register

@@ -1,0 +1,248 @@
+"""Schema validation: a loaded document becomes a model, or SCHEMA findings.
+
+Pydantic's errors are turned into findings that name the field, point at the YAML
+line, and say in the user's language what to write instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from convgen.findings import Finding, Severity
+from convgen.i18n import Lang, Msg
+from convgen.loading import Document, FieldPath, Location, dotted
+from convgen.models import KINDS, MODELS, Agreement
+from convgen.values import MESSAGES
+
+BUILTIN: dict[str, Msg] = {
+    "missing": Msg("champ obligatoire manquant : « {name} »{about}", "required field missing: '{name}'{about}"),
+    "extra_forbidden": Msg("champ inconnu « {name} »{suggestion}", "unknown field '{name}'{suggestion}"),
+    "model_type": Msg(
+        "un bloc de champs « clé: valeur » est attendu ici{found}",
+        "a mapping of 'key: value' fields is expected here{found}",
+    ),
+    "list_type": Msg(
+        "une liste est attendue (un élément par ligne précédé de « - », ou [a, b]){found}",
+        "a list is expected (one item per line after '- ', or [a, b]){found}",
+    ),
+    "too_short": Msg("au moins {min_length} élément attendu ici", "at least {min_length} item expected here"),
+    "literal_error": Msg(
+        "valeur « {shown} » non acceptée ; valeurs acceptées : {expected}{suggestion}",
+        "value '{shown}' is not accepted; accepted values: {expected}{suggestion}",
+    ),
+    "empty_value": Msg("valeur vide : renseignez ce champ", "empty value: fill in this field"),
+    "unknown": Msg("valeur non valide ({detail})", "invalid value ({detail})"),
+}
+BUILTIN["model_attributes_type"] = BUILTIN["dict_type"] = BUILTIN["model_type"]
+
+M_FOUND = Msg(" et non « {shown} »", ", not '{shown}'")
+M_SUGGEST = Msg(" ; vouliez-vous dire « {name} » ?", "; did you mean '{name}'?")
+M_ACCEPTED = Msg(" ; champs acceptés ici : {names}", "; fields accepted here: {names}")
+M_QUOTE = Msg(
+    "écrivez cette valeur entre guillemets : \"{text}\" (sans guillemets, YAML lit {text} comme {what})",
+    "write this value in quotes: \"{text}\" (unquoted, YAML reads {text} as {what})",
+)
+_WHAT = {
+    bool: Msg("une valeur oui/non", "a yes/no value"),
+    int: Msg("le nombre {value}", "the number {value}"),
+    float: Msg("le nombre {value}", "the number {value}"),
+    dt.date: Msg("une date", "a date"),
+    dt.datetime: Msg("une date et heure", "a date and time"),
+}
+M_KIND_MISSING = Msg(
+    "champ « kind » manquant : indiquez le type de convention ({kinds}), par exemple « kind: pfmp »",
+    "field 'kind' is missing: give the kind of agreement ({kinds}), for example 'kind: pfmp'",
+)
+M_KIND_UNKNOWN = Msg(
+    "type de convention « {shown} » inconnu ; types acceptés : {kinds}{suggestion}",
+    "unknown kind of agreement '{shown}'; accepted kinds: {kinds}{suggestion}",
+)
+# Types whose input may be a value YAML converted from a plain scalar.
+_EXPECTS_TEXT = {"text_type", "postal_code", "phone", "email"}
+
+
+def _strip(tp: Any) -> Any:
+    """Remove Annotated and Optional around a type."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            members = [arg for arg in get_args(tp) if arg is not type(None)]
+            if len(members) != 1:
+                return tp
+            tp = members[0]
+        else:
+            return tp
+
+
+def _field(model: type[BaseModel], name: Any) -> FieldInfo | None:
+    for field_name, info in model.model_fields.items():
+        if name in (info.alias, field_name):
+            return info
+    return None
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _type_at(model: type[BaseModel], path: FieldPath) -> Any:
+    """The declared type of the value at path, or None where the path leaves the schema."""
+    tp: Any = model
+    for step in path:
+        tp = _strip(tp)
+        if _is_model(tp):
+            info = _field(tp, step)
+            if info is None:
+                return None
+            tp = info.annotation
+        elif get_origin(tp) is list and isinstance(step, int):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return None
+    return _strip(tp)
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _suggest(name: str, choices: list[str], lang: Lang) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if close:
+        return M_SUGGEST.get(lang).format(name=close[0])
+    return ""
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Translator:
+    def __init__(self, doc: Document, model: type[BaseModel], lang: Lang) -> None:
+        self.doc = doc
+        self.model = model
+        self.lang = lang
+
+    def finding(self, error: Any) -> Finding:
+        loc = tuple(error["loc"])
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+        path: FieldPath = tuple(part if isinstance(part, int) else str(part) for part in loc)
+        kind = error["type"]
+        ctx = dict(error.get("ctx") or {})
+        raw = self.doc.source.scalars.get(path)
+        given = error.get("input")
+        if kind == "missing":
+            location = self.doc.source.locate(path[:-1], prefer="key") or Location(1, 1)
+            message = self._missing(path)
+        elif kind == "extra_forbidden":
+            location = self.doc.source.keys.get(path) or self.doc.source.locate(path)
+            message = self._unknown(path)
+        else:
+            location = self.doc.source.values.get(path) or self.doc.source.locate(path, prefer="value")
+            message = self._invalid(kind, ctx, given, raw, error.get("msg", ""))
+        return Finding(
+            rule="SCHEMA",
+            severity=Severity.ERROR,
+            message=message,
+            field=dotted(path) or None,
+            line=location.line if location else None,
+            column=location.column if location else None,
+            end_column=location.end_column if location else None,
+        )
+
+    def _missing(self, path: FieldPath) -> str:
+        parent = _type_at(self.model, path[:-1])
+        about = ""
+        if _is_model(parent):
+            info = _field(parent, path[-1])
+            if info is not None and info.description and self.lang == "fr":
+                about = f" ({info.description.rstrip('.')})"
+        return BUILTIN["missing"].get(self.lang).format(name=path[-1], about=about)
+
+    def _unknown(self, path: FieldPath) -> str:
+        parent = _type_at(self.model, path[:-1])
+        names = field_names(parent) if _is_model(parent) else []
+        suggestion = _suggest(str(path[-1]), names, self.lang)
+        if not suggestion and names:
+            suggestion = M_ACCEPTED.get(self.lang).format(names=", ".join(names))
+        return BUILTIN["extra_forbidden"].get(self.lang).format(name=path[-1], suggestion=suggestion)
+
+    def _invalid(self, kind: str, ctx: dict[str, Any], given: Any, raw: str | None, detail: str) -> str:
+        lang = self.lang
+        if given is None and kind in ("text_type", "model_type", "list_type", "date_type", "dict_type", "slots_type", "amount", "bool_type"):
+            return BUILTIN["empty_value"].get(lang)
+        template = MESSAGES.get(kind) or BUILTIN.get(kind)
+        if template is None:
+            return BUILTIN["unknown"].get(lang).format(detail=detail)
+        if raw is not None and "value" in ctx:
+            ctx["value"] = raw
+        shown = raw if raw is not None else ctx.get("shown")
+        ctx["found"] = M_FOUND.get(lang).format(shown=_shown(shown)) if shown is not None else ""
+        if kind == "literal_error":
+            shown = raw if raw is not None else _shown(given)
+            expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+            ctx.update(shown=shown, expected=expected, suggestion=_suggest(str(shown), expected.split(", "), lang))
+        if kind in _EXPECTS_TEXT and raw is not None and not isinstance(given, str):
+            what = _WHAT.get(type(given), Msg("autre chose qu'un texte", "something other than text"))
+            return M_QUOTE.get(lang).format(text=raw, what=what.get(lang).format(value=given))
+        return template.get(lang).format_map(_Defaults(ctx))
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[Finding]]:
+    """The agreement model of a loaded document, or the SCHEMA findings that prevent it."""
+    data = doc.data
+    kind = data.get("kind")
+    kinds = ", ".join(KINDS)
+    if kind is None or kind == "":
+        return None, [
+            Finding("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), field="kind", line=1, column=1)
+        ]
+    if kind not in MODELS:
+        location = doc.source.values.get(("kind",))
+        shown = doc.source.scalars.get(("kind",), _shown(kind))
+        message = M_KIND_UNKNOWN.get(lang).format(shown=shown, kinds=kinds, suggestion=_suggest(str(kind), list(KINDS), lang))
+        return None, [
+            Finding(
+                "SCHEMA", Severity.ERROR, message, field="kind",
+                line=location.line if location else None, column=location.column if location else None,
+                end_column=location.end_column if location else None,
+            )
+        ]
+    model = MODELS[kind]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        translator = _Translator(doc, model, lang)
+        errors = _drop_misspelt_missing(error.errors(), model)
+        return None, [translator.finding(item) for item in errors]
+
+
+def _drop_misspelt_missing(errors: list[Any], model: type[BaseModel]) -> list[Any]:
+    """A misspelt key also leaves its real key missing: say it once, at the misspelling."""
+    misspelt: set[tuple] = set()
+    for error in errors:
+        if error["type"] != "extra_forbidden":
+            continue
+        *parent, name = error["loc"]
+        parent_type = _type_at(model, tuple(parent))
+        if _is_model(parent_type):
+            for close in difflib.get_close_matches(str(name), field_names(parent_type), n=1, cutoff=0.6):
+                misspelt.add((*parent, close))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in misspelt)]

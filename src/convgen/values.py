@@ -1,0 +1,321 @@
+"""Scalar types of the agreement file: texts, dates, time slots, phones, amounts.
+
+Each type validates one YAML value and raises a PydanticCustomError whose type
+names an entry of MESSAGES, so that schema errors read the same in French and
+English whatever validated them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from convgen.i18n import MONTHS_EN, MONTHS_FR, Msg, hours_fr
+
+MESSAGES: dict[str, Msg] = {
+    "text_type": Msg("un texte est attendu{found}", "text expected{found}"),
+    "text_empty": Msg("texte vide : renseignez ce champ", "empty text: fill in this field"),
+    "text_too_long": Msg(
+        "texte trop long ({length} caractères, {limit} au plus)",
+        "text too long ({length} characters, at most {limit})",
+    ),
+    "text_control": Msg(
+        "caractère de contrôle {char} interdit (les documents Word ne peuvent pas le contenir)",
+        "control character {char} is not allowed (Word documents cannot hold it)",
+    ),
+    "postal_code": Msg(
+        "code postal invalide « {value} » : 5 chiffres attendus, entre guillemets (par exemple \"69007\")",
+        "invalid postal code '{value}': 5 digits expected, in quotes (for example \"69007\")",
+    ),
+    "phone": Msg(
+        "numéro de téléphone invalide « {value} » : 10 chiffres commençant par 0 (04 78 70 00 00) ou au format international (+33 4 78 70 00 00)",
+        "invalid phone number '{value}': 10 digits starting with 0 (04 78 70 00 00) or international (+33 4 78 70 00 00)",
+    ),
+    "email": Msg(
+        "adresse e-mail invalide « {value} » (forme attendue : nom@domaine.fr)",
+        "invalid email address '{value}': {reason}",
+    ),
+    "date_type": Msg(
+        "date attendue au format AAAA-MM-JJ (par exemple 2026-01-12){found}",
+        "date expected as YYYY-MM-DD (for example 2026-01-12){found}",
+    ),
+    "date_bad_month": Msg(
+        "la date « {value} » n'existe pas : il n'y a pas de mois {month}",
+        "the date '{value}' does not exist: there is no month {month}",
+    ),
+    "date_bad_day": Msg(
+        "la date « {value} » n'existe pas : {month_fr} {year} n'a que {days} jours",
+        "the date '{value}' does not exist: {month_en} {year} has only {days} days",
+    ),
+    "date_with_time": Msg(
+        "une date seule est attendue (AAAA-MM-JJ), sans heure : « {value} »",
+        "a date alone is expected (YYYY-MM-DD), without a time: '{value}'",
+    ),
+    "date_range": Msg(
+        "année {year} hors des limites acceptées ({low}–{high})",
+        "year {year} outside the accepted range ({low}–{high})",
+    ),
+    "slot_format": Msg(
+        "créneau horaire invalide « {value} » : écrivez « HH:MM-HH:MM », par exemple « 08:30-12:00 »",
+        "invalid time slot '{value}': write 'HH:MM-HH:MM', for example '08:30-12:00'",
+    ),
+    "slot_time": Msg(
+        "heure impossible « {value} » dans le créneau (heures de 00 à 24, minutes de 00 à 59)",
+        "impossible time '{value}' in the slot (hours 00 to 24, minutes 00 to 59)",
+    ),
+    "slots_type": Msg(
+        "une liste de créneaux est attendue, par exemple [08:30-12:00, 13:30-17:00], ou [] pour un jour de repos{found}",
+        "a list of time slots is expected, for example [08:30-12:00, 13:30-17:00], or [] for a rest day{found}",
+    ),
+    "amount": Msg(
+        "montant invalide{found} : un nombre positif en euros est attendu, par exemple 4.50",
+        "invalid amount{found}: a positive number of euros is expected, for example 4.50",
+    ),
+    "amount_negative": Msg("montant négatif « {value} » : un montant ne peut pas être négatif", "negative amount '{value}' is not allowed"),
+    "amount_precision": Msg(
+        "montant « {value} » : deux décimales au plus (centimes)",
+        "amount '{value}': at most two decimals (cents)",
+    ),
+    "amount_too_large": Msg("montant « {value} » invraisemblable (plus de {limit} €)", "implausible amount '{value}' (more than {limit} €)"),
+    "meal_price": Msg(
+        "avec mode: paid_on_site, indiquez le prix d'un repas (price)",
+        "with mode: paid_on_site, give the price of a meal (price)",
+    ),
+    "bool_type": Msg("oui ou non attendu : écrivez true ou false{found}", "yes or no expected: write true or false{found}"),
+}
+
+MAX_TEXT = 4000
+MIN_YEAR, MAX_YEAR = 1900, 2100
+MAX_AMOUNT = Decimal(1_000_000)
+
+# Characters XML 1.0 forbids (and so Word): C0 controls but tab/newline/CR, surrogates, U+FFFE/F.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def fail(kind: str, **ctx: Any) -> PydanticCustomError:
+    ctx.setdefault("found", "")
+    return PydanticCustomError(kind, MESSAGES[kind].en, ctx)
+
+
+def _found(value: Any) -> str | None:
+    """What YAML actually read, shown in type errors (the wording is added per language)."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    shown = str(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("text_type", shown=_found(value))
+    value = value.strip()
+    if not value:
+        raise fail("text_empty")
+    if len(value) > MAX_TEXT:
+        raise fail("text_too_long", length=len(value), limit=MAX_TEXT)
+    bad = _FORBIDDEN.search(value)
+    if bad:
+        raise fail("text_control", char=f"U+{ord(bad.group()):04X}")
+    return value
+
+
+Text = Annotated[str, PlainValidator(_text), WithJsonSchema({"type": "string", "minLength": 1})]
+
+
+def _postal_code(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("text_type", shown=_found(value))
+    compact = value.replace(" ", "")
+    if not re.fullmatch(r"\d{5}", compact):
+        raise fail("postal_code", value=value)
+    return compact
+
+
+PostalCode = Annotated[str, PlainValidator(_postal_code), WithJsonSchema({"type": "string", "pattern": r"^\s*\d{2}\s?\d{3}\s*$"})]
+
+
+def format_phone(digits: str) -> str:
+    """0478700000 -> 04 78 70 00 00; foreign numbers stay +CC followed by pairs."""
+    if digits.startswith("+"):
+        country, rest = digits[:3], digits[3:]
+        return country + " " + " ".join(rest[i : i + 2] for i in range(0, len(rest), 2)).strip()
+    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def _phone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("text_type", shown=_found(value))
+    compact = re.sub(r"[\s.\-/()]", "", value)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact.startswith("+330"):
+        compact = "+33" + compact[4:]
+    if re.fullmatch(r"\+33[1-9]\d{8}", compact):
+        return format_phone("0" + compact[3:])
+    if re.fullmatch(r"0[1-9]\d{8}", compact):
+        return format_phone(compact)
+    if re.fullmatch(r"\+(?!33)[1-9]\d{6,14}", compact):
+        return format_phone(compact)
+    raise fail("phone", value=value)
+
+
+Phone = Annotated[str, PlainValidator(_phone), WithJsonSchema({"type": "string", "examples": ["04 78 70 00 00", "+33 4 78 70 00 00"]})]
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("text_type", shown=_found(value))
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise fail("email", value=value, reason=str(error)) from None
+
+
+Email = Annotated[str, PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            raise fail("date_with_time", value=value.isoformat(sep=" "))
+        value = value.date()
+    elif isinstance(value, str):
+        text = value.strip()
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if not match:
+            raise fail("date_type", shown=_found(value))
+        year, month, day = map(int, match.groups())
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise fail("date_range", year=year, low=MIN_YEAR, high=MAX_YEAR)
+        if not 1 <= month <= 12:
+            raise fail("date_bad_month", value=text, month=month)
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days:
+            raise fail(
+                "date_bad_day", value=text, year=year, days=days, month_fr=MONTHS_FR[month - 1], month_en=MONTHS_EN[month - 1]
+            )
+        value = dt.date(year, month, day)
+    elif not isinstance(value, dt.date):
+        raise fail("date_type", shown=_found(value))
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise fail("date_range", year=value.year, low=MIN_YEAR, high=MAX_YEAR)
+    return value
+
+
+IsoDate = Annotated[dt.date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Slot:
+    """A working time slot within one day, in minutes since midnight."""
+
+    start: int
+    end: int
+
+    @property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+    def __str__(self) -> str:
+        return f"{clock(self.start)}-{clock(self.end)}"
+
+
+def clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_SLOT = re.compile(r"\s*(\d{1,2})[:hH](\d{2})\s*[-–]\s*(\d{1,2})[:hH](\d{2})\s*")
+
+
+def _slot(value: Any) -> Slot:
+    if isinstance(value, Slot):
+        return value
+    if not isinstance(value, str):
+        raise fail("slot_format", value=value)
+    match = _SLOT.fullmatch(value)
+    if not match:
+        raise fail("slot_format", value=value)
+    h1, m1, h2, m2 = map(int, match.groups())
+    for hours, minutes in ((h1, m1), (h2, m2)):
+        if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+            raise fail("slot_time", value=f"{hours:02d}:{minutes:02d}")
+    if h1 == 24:
+        raise fail("slot_time", value="24:00")
+    return Slot(h1 * 60 + m1, h2 * 60 + m2)
+
+
+_SLOT_PATTERN = r"^\s*\d{1,2}[:hH]\d{2}\s*[-–]\s*\d{1,2}[:hH]\d{2}\s*$"
+SlotValue = Annotated[
+    Slot,
+    PlainValidator(_slot),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _SLOT_PATTERN, "examples": ["08:30-12:00"]}),
+]
+
+
+def _slot_list(value: Any) -> Any:
+    """A day's slots; one slot, or several separated by commas, may be written unbracketed."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise fail("slots_type", shown=_found(value))
+    return value
+
+
+SlotList = Annotated[list[SlotValue], BeforeValidator(_slot_list)]
+
+
+def _amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise fail("amount", shown=_found(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise fail("amount", shown=str(value))
+    text = str(value).strip().replace("€", "").replace(" ", "").replace("\u202f", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise fail("amount", shown=str(value)) from None
+    if not amount.is_finite():
+        raise fail("amount", shown=str(value))
+    if amount < 0:
+        raise fail("amount_negative", value=value)
+    if amount > MAX_AMOUNT:
+        raise fail("amount_too_large", value=value, limit=MAX_AMOUNT)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise fail("amount_precision", value=value)
+    return amount.quantize(Decimal("0.01"))
+
+
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_amount),
+    PlainSerializer(float, return_type=float),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise fail("bool_type", shown=_found(value))
+    return value
+
+
+Bool = Annotated[bool, PlainValidator(_bool), WithJsonSchema({"type": "boolean"})]
+
+
+__all__ = [
+    "Amount", "Bool", "Email", "IsoDate", "MESSAGES", "Phone", "PostalCode", "Slot",
+    "SlotList", "SlotValue", "Text", "clock", "format_phone", "hours_fr",
+]
