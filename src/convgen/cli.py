@@ -112,9 +112,7 @@ def main_callback(
 @app.command()
 def new(
     kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
-    output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml).")
-    ] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
 ) -> None:
     """Écrit un modèle de convention commenté, complet et valide, à adapter."""
@@ -133,12 +131,13 @@ def validate(
         Optional[list[str]],
         typer.Argument(help="Fichiers, dossiers (tous les .yaml/.yml dessous) ou motifs ; défaut : agreement.yaml.", show_default=False),
     ] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="text (défaut), json (rapport) ou github (annotations).")] = ReportFormat.text,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="text (défaut), json (rapport) ou github (annotations).")
+    ] = ReportFormat.text,
     lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
-    max_size: Annotated[
-        int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)
-    ] = 1 << 20,
+    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)] = 1
+    << 20,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
     from convgen.checking import check_path

@@ -26,7 +26,6 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-
 def _stem(relative: PurePosixPath) -> PurePosixPath:
     return relative.with_suffix("") if relative.suffix.lower() in SUFFIXES else relative
 

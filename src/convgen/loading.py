@@ -115,7 +115,7 @@ def _finding(rule: str, msg: Msg, lang: Lang, loc: Location | None = None, field
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _mark_location(node: Node) -> Location:

@@ -33,7 +33,7 @@ class Address(Model):
 
     street: Text = Field(description="Numéro et voie, par exemple « 12 rue des Tanneurs ».")
     postal_code: PostalCode = Field(
-        description="Code postal à 5 chiffres, entre guillemets (\"69007\") ; il détermine le département, donc les jours fériés (Alsace-Moselle, outre-mer)."
+        description='Code postal à 5 chiffres, entre guillemets ("69007") ; il détermine le département, donc les jours fériés (Alsace-Moselle, outre-mer).'
     )
     city: Text = Field(description="Commune.")
 
@@ -78,7 +78,7 @@ class School(Model):
     """L'établissement de formation."""
 
     name: Text = Field(description="Nom de l'établissement.")
-    uai: Text = Field(description="Code UAI (RNE) : 7 chiffres et une lettre de contrôle, par exemple \"0690128P\".")
+    uai: Text = Field(description='Code UAI (RNE) : 7 chiffres et une lettre de contrôle, par exemple "0690128P".')
     address: Address
     phone: Phone = Field(description="Téléphone de l'établissement.")
     email: Email = Field(description="Adresse électronique de l'établissement.")
@@ -95,7 +95,8 @@ class Host(Model):
 
     name: Text = Field(description="Raison sociale ou nom de l'organisme.")
     siret: Text | None = Field(
-        None, description="SIRET à 14 chiffres, entre guillemets (facultatif pour les organismes publics et les associations qui n'en ont pas)."
+        None,
+        description="SIRET à 14 chiffres, entre guillemets (facultatif pour les organismes publics et les associations qui n'en ont pas).",
     )
     public_body: Bool = Field(False, description="Organisme de droit public (article 9 : prise en charge des transports).")
     address: Address
@@ -123,11 +124,15 @@ class Pupil(Model):
     birth_date: IsoDate = Field(description="Date de naissance (AAAA-MM-JJ) : l'âge à chaque date fixe les limites d'horaires.")
     class_: Text = Field(alias="class", description="Classe, par exemple « 1re MV A ».")
     diploma: Text = Field(description="Diplôme préparé.")
-    medical_visit_date: IsoDate | None = Field(None, description="Date de la visite médicale d'aptitude (obligatoire avant des travaux réglementés).")
+    medical_visit_date: IsoDate | None = Field(
+        None, description="Date de la visite médicale d'aptitude (obligatoire avant des travaux réglementés)."
+    )
     address: Address | None = None
     phone: Phone | None = Field(None, description="Téléphone de l'élève (facultatif).")
     email: Email | None = Field(None, description="Adresse électronique de l'élève (facultatif).")
-    legal_guardian: Guardian | None = Field(None, description="Représentant légal : obligatoire si l'élève a moins de 18 ans à une date de la période.")
+    legal_guardian: Guardian | None = Field(
+        None, description="Représentant légal : obligatoire si l'élève a moins de 18 ans à une date de la période."
+    )
 
     @property
     def full_name(self) -> str:
@@ -209,11 +214,15 @@ class Finance(Model):
     accommodation: Accommodation | None = Field(None, description="null, ou l'hébergement s'il diffère du domicile : {address, cost}.")
     meals: Meals = Field(description="Restauration.")
     transport: TextList = Field(default_factory=list, description="Moyen(s) de transport utilisé(s) par l'élève.")
-    gratification: Gratification | None = Field(None, description="null, ou {hourly_amount} ; obligatoire au-delà de deux mois de présence.")
+    gratification: Gratification | None = Field(
+        None, description="null, ou {hourly_amount} ; obligatoire au-delà de deux mois de présence."
+    )
 
 
 class RegulatedWork(Model):
-    derogation_date: IsoDate | None = Field(None, description="Date de la décision de dérogation aux travaux interdits (inspection du travail).")
+    derogation_date: IsoDate | None = Field(
+        None, description="Date de la décision de dérogation aux travaux interdits (inspection du travail)."
+    )
     tasks: TextList = Field(default_factory=list, description="Travaux réglementés confiés à l'élève.")
     equipment: TextList = Field(default_factory=list, description="Machines et équipements utilisés.")
     supervisors: TextList = Field(default_factory=list, description="Personnes compétentes qui encadrent l'élève (nom et fonction).")
@@ -293,7 +302,9 @@ class Immersion(Model):
     host_manager: Manager = Field(description="Responsable de la structure hôte.")
     host_contact: Contact = Field(description="Personne de contact au sein de la structure hôte.")
     objectives: TextList = Field(
-        default_factory=lambda: list(DEFAULT_IMMERSION_OBJECTIVES), min_length=1, description="Objet de l'immersion ; par défaut, les deux buts de la convention type."
+        default_factory=lambda: list(DEFAULT_IMMERSION_OBJECTIVES),
+        min_length=1,
+        description="Objet de l'immersion ; par défaut, les deux buts de la convention type.",
     )
     signature: Signature | None = Field(None, description="Lieu et date de signature.")
 

@@ -94,16 +94,27 @@ def summary_line(results: Sequence[FileResult], strict: bool, lang: Lang) -> str
     invalid = counts["files"] - counts["valid"]
     if lang == "en":
         return M_SUMMARY.en.format(
-            files=counts["files"], files_word=plural(counts["files"], "file", "files", "en"), valid=counts["valid"], invalid=invalid,
-            errors=counts["errors"], errors_word=plural(counts["errors"], "error", "errors", "en"),
-            warnings=counts["warnings"], warnings_word=plural(counts["warnings"], "warning", "warnings", "en"),
+            files=counts["files"],
+            files_word=plural(counts["files"], "file", "files", "en"),
+            valid=counts["valid"],
+            invalid=invalid,
+            errors=counts["errors"],
+            errors_word=plural(counts["errors"], "error", "errors", "en"),
+            warnings=counts["warnings"],
+            warnings_word=plural(counts["warnings"], "warning", "warnings", "en"),
         )
     return M_SUMMARY.fr.format(
-        files=counts["files"], files_word=plural(counts["files"], "fichier", "fichiers"), s="" if counts["files"] < 2 else "s",
-        valid=counts["valid"], valid_word=plural(counts["valid"], "valide", "valides"),
-        invalid=invalid, invalid_word=plural(invalid, "invalide", "invalides"),
-        errors=counts["errors"], errors_word=plural(counts["errors"], "erreur", "erreurs"),
-        warnings=counts["warnings"], warnings_word=plural(counts["warnings"], "avertissement", "avertissements"),
+        files=counts["files"],
+        files_word=plural(counts["files"], "fichier", "fichiers"),
+        s="" if counts["files"] < 2 else "s",
+        valid=counts["valid"],
+        valid_word=plural(counts["valid"], "valide", "valides"),
+        invalid=invalid,
+        invalid_word=plural(invalid, "invalide", "invalides"),
+        errors=counts["errors"],
+        errors_word=plural(counts["errors"], "erreur", "erreurs"),
+        warnings=counts["warnings"],
+        warnings_word=plural(counts["warnings"], "avertissement", "avertissements"),
     )
 
 
@@ -157,7 +168,9 @@ def print_text(console: Console, results: Sequence[FileResult], strict: bool, la
 def print_rules(console: Console, rows: list[dict[str, Any]], groups: dict[str, Msg], lang: Lang) -> None:
     from rich.table import Table
 
-    headers = ("règle", "gravité", "s'applique à", "limite", "source") if lang == "fr" else ("rule", "severity", "applies to", "limit", "source")
+    headers = (
+        ("règle", "gravité", "s'applique à", "limite", "source") if lang == "fr" else ("rule", "severity", "applies to", "limit", "source")
+    )
     for group, title in groups.items():
         members = [row for row in rows if row["group"] == group]
         if not members:

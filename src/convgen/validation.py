@@ -45,8 +45,8 @@ M_FOUND = Msg(" et non « {shown} »", ", not '{shown}'")
 M_SUGGEST = Msg(" ; vouliez-vous dire « {name} » ?", "; did you mean '{name}'?")
 M_ACCEPTED = Msg(" ; champs acceptés ici : {names}", "; fields accepted here: {names}")
 M_QUOTE = Msg(
-    "écrivez cette valeur entre guillemets : \"{text}\" (sans guillemets, YAML lit {text} comme {what})",
-    "write this value in quotes: \"{text}\" (unquoted, YAML reads {text} as {what})",
+    'écrivez cette valeur entre guillemets : "{text}" (sans guillemets, YAML lit {text} comme {what})',
+    'write this value in quotes: "{text}" (unquoted, YAML reads {text} as {what})',
 )
 _WHAT = {
     bool: Msg("une valeur oui/non", "a yes/no value"),
@@ -181,7 +181,16 @@ class _Translator:
 
     def _invalid(self, kind: str, ctx: dict[str, Any], given: Any, raw: str | None, detail: str) -> str:
         lang = self.lang
-        if given is None and kind in ("text_type", "model_type", "list_type", "date_type", "dict_type", "slots_type", "amount", "bool_type"):
+        if given is None and kind in (
+            "text_type",
+            "model_type",
+            "list_type",
+            "date_type",
+            "dict_type",
+            "slots_type",
+            "amount",
+            "bool_type",
+        ):
             return BUILTIN["empty_value"].get(lang)
         template = MESSAGES.get(kind) or BUILTIN.get(kind)
         if template is None:
@@ -211,17 +220,19 @@ def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[F
     kind = data.get("kind")
     kinds = ", ".join(KINDS)
     if kind is None or kind == "":
-        return None, [
-            Finding("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), field="kind", line=1, column=1)
-        ]
+        return None, [Finding("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), field="kind", line=1, column=1)]
     if kind not in MODELS:
         location = doc.source.values.get(("kind",))
         shown = doc.source.scalars.get(("kind",), _shown(kind))
         message = M_KIND_UNKNOWN.get(lang).format(shown=shown, kinds=kinds, suggestion=_suggest(str(kind), list(KINDS), lang))
         return None, [
             Finding(
-                "SCHEMA", Severity.ERROR, message, field="kind",
-                line=location.line if location else None, column=location.column if location else None,
+                "SCHEMA",
+                Severity.ERROR,
+                message,
+                field="kind",
+                line=location.line if location else None,
+                column=location.column if location else None,
                 end_column=location.end_column if location else None,
             )
         ]

@@ -32,7 +32,7 @@ MESSAGES: dict[str, Msg] = {
         "control character {char} is not allowed (Word documents cannot hold it)",
     ),
     "postal_code": Msg(
-        "code postal invalide « {value} » : 5 chiffres attendus, entre guillemets (par exemple \"69007\")",
+        'code postal invalide « {value} » : 5 chiffres attendus, entre guillemets (par exemple "69007")',
         "invalid postal code '{value}': 5 digits expected, in quotes (for example \"69007\")",
     ),
     "phone": Msg(
@@ -84,7 +84,9 @@ MESSAGES: dict[str, Msg] = {
         "montant « {value} » : deux décimales au plus (centimes)",
         "amount '{value}': at most two decimals (cents)",
     ),
-    "amount_too_large": Msg("montant « {value} » invraisemblable (plus de {limit} €)", "implausible amount '{value}' (more than {limit} €)"),
+    "amount_too_large": Msg(
+        "montant « {value} » invraisemblable (plus de {limit} €)", "implausible amount '{value}' (more than {limit} €)"
+    ),
     "meal_price": Msg(
         "avec mode: paid_on_site, indiquez le prix d'un repas (price)",
         "with mode: paid_on_site, give the price of a meal (price)",
@@ -201,9 +203,7 @@ def _date(value: Any) -> dt.date:
             raise fail("date_bad_month", value=text, month=month)
         days = calendar.monthrange(year, month)[1]
         if not 1 <= day <= days:
-            raise fail(
-                "date_bad_day", value=text, year=year, days=days, month_fr=MONTHS_FR[month - 1], month_en=MONTHS_EN[month - 1]
-            )
+            raise fail("date_bad_day", value=text, year=year, days=days, month_fr=MONTHS_FR[month - 1], month_en=MONTHS_EN[month - 1])
         value = dt.date(year, month, day)
     elif not isinstance(value, dt.date):
         raise fail("date_type", shown=_found(value))
@@ -316,6 +316,18 @@ Bool = Annotated[bool, PlainValidator(_bool), WithJsonSchema({"type": "boolean"}
 
 
 __all__ = [
-    "Amount", "Bool", "Email", "IsoDate", "MESSAGES", "Phone", "PostalCode", "Slot",
-    "SlotList", "SlotValue", "Text", "clock", "format_phone", "hours_fr",
+    "Amount",
+    "Bool",
+    "Email",
+    "IsoDate",
+    "MESSAGES",
+    "Phone",
+    "PostalCode",
+    "Slot",
+    "SlotList",
+    "SlotValue",
+    "Text",
+    "clock",
+    "format_phone",
+    "hours_fr",
 ]

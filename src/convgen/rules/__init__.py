@@ -62,9 +62,6 @@ def run_rules(agreement: Agreement, lang: Lang, locate: Locate) -> list[Finding]
     return findings
 
 
-
-
-
 GROUPS = {
     "consistency": Msg("Toute convention (cohérence)", "Every agreement (consistency)"),
     "pfmp": Msg("Conventions de PFMP", "PFMP agreements"),

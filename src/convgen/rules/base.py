@@ -102,9 +102,6 @@ def group_hits(hits: Iterable[Hit]) -> list[tuple[Hit, int]]:
     return grouped
 
 
-
-
-
 REGISTRY: dict[str, Rule] = {}
 
 

@@ -15,21 +15,37 @@ GROUP = "consistency"
 ANY = Msg("toute convention", "any agreement")
 
 declare(
-    id="YAML_SYNTAX", severity=Severity.ERROR, kinds=ALL_KINDS, group=GROUP, applies_to=ANY,
-    limit=Msg("le fichier se lit comme du YAML (UTF-8, une seule convention, pas de clé en double)",
-              "the file parses as YAML (UTF-8, one agreement, no duplicate key)"),
+    id="YAML_SYNTAX",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=ANY,
+    limit=Msg(
+        "le fichier se lit comme du YAML (UTF-8, une seule convention, pas de clé en double)",
+        "the file parses as YAML (UTF-8, one agreement, no duplicate key)",
+    ),
     message=Msg("{detail}", "{detail}"),
 )
 declare(
-    id="SCHEMA", severity=Severity.ERROR, kinds=ALL_KINDS, group=GROUP, applies_to=ANY,
-    limit=Msg("les données suivent le format (input.md) : types, champs obligatoires, aucun champ inconnu",
-              "the data fits the format (input.md): types, required keys, no unknown key"),
+    id="SCHEMA",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=ANY,
+    limit=Msg(
+        "les données suivent le format (input.md) : types, champs obligatoires, aucun champ inconnu",
+        "the data fits the format (input.md): types, required keys, no unknown key",
+    ),
     message=Msg("{detail}", "{detail}"),
 )
 
 
 @rule(
-    id="PERIOD_ORDER", severity=Severity.ERROR, kinds=ALL_KINDS, group=GROUP, applies_to=ANY,
+    id="PERIOD_ORDER",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=ANY,
     limit=Msg("period.end n'est pas avant period.start", "period.end is not before period.start"),
     message=Msg(
         "la période finit le {end} avant de commencer le {start} : vérifiez period.start et period.end.",
@@ -44,7 +60,11 @@ def period_order(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    id="EXCEPTION_OUTSIDE_PERIOD", severity=Severity.ERROR, kinds=ALL_KINDS, group=GROUP, applies_to=ANY,
+    id="EXCEPTION_OUTSIDE_PERIOD",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=ANY,
     limit=Msg("chaque date de schedule.exceptions est dans la période", "every schedule.exceptions date is inside the period"),
     message=Msg(
         "{day} : cette exception est hors de la période (du {start} au {end}) et ne s'appliquerait à aucun jour.",
@@ -66,16 +86,25 @@ def exception_outside_period(ctx: Context) -> Iterator[Hit]:
 
 
 M_WEEKDAY = Msg("{day} (semaine type)", "{day} (weekly pattern)")
-DAY_NAMES = dict(zip(WEEKDAYS, zip(
-    ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"),
-    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-)))
-M_BACKWARDS = Msg("le créneau {slot} finit avant de commencer (pas de créneau à cheval sur minuit)",
-                  "the slot {slot} ends before it starts (no slot across midnight)")
+DAY_NAMES = dict(
+    zip(
+        WEEKDAYS,
+        zip(
+            ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"),
+            ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        ),
+    )
+)
+M_BACKWARDS = Msg(
+    "le créneau {slot} finit avant de commencer (pas de créneau à cheval sur minuit)",
+    "the slot {slot} ends before it starts (no slot across midnight)",
+)
 M_EMPTY_SLOT = Msg("le créneau {slot} a une durée nulle", "the slot {slot} lasts no time")
 M_OVERLAP = Msg("les créneaux {first} et {second} se chevauchent", "the slots {first} and {second} overlap")
-M_ORDER = Msg("les créneaux {first} et {second} sont dans le désordre : écrivez-les dans l'ordre de la journée",
-              "the slots {first} and {second} are out of order: write them in the order of the day")
+M_ORDER = Msg(
+    "les créneaux {first} et {second} sont dans le désordre : écrivez-les dans l'ordre de la journée",
+    "the slots {first} and {second} are out of order: write them in the order of the day",
+)
 
 
 def slot_problem(slots: list[Slot]) -> Msg | None:
@@ -92,9 +121,15 @@ def slot_problem(slots: list[Slot]) -> Msg | None:
 
 
 @rule(
-    id="SLOT_INVALID", severity=Severity.ERROR, kinds=ALL_KINDS, group=GROUP, applies_to=ANY,
-    limit=Msg("dans une journée, chaque créneau finit après son début ; les créneaux ne se chevauchent pas et se suivent dans l'ordre",
-              "in a day, each slot ends after it starts and slots neither overlap nor go backwards"),
+    id="SLOT_INVALID",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=ANY,
+    limit=Msg(
+        "dans une journée, chaque créneau finit après son début ; les créneaux ne se chevauchent pas et se suivent dans l'ordre",
+        "in a day, each slot ends after it starts and slots neither overlap nor go backwards",
+    ),
     message=Msg("{where} : {reason}.", "{where}: {reason}."),
     needs_consistency=False,
 )
@@ -115,7 +150,11 @@ def slot_invalid(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    id="NO_WORKING_DAY", severity=Severity.ERROR, kinds=ALL_KINDS, group=GROUP, applies_to=ANY,
+    id="NO_WORKING_DAY",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=ANY,
     limit=Msg("au moins une date travaillée dans la période", "at least one worked date in the period"),
     message=Msg(
         "aucun jour travaillé du {start} au {end} : la semaine type et les exceptions ne prévoient aucun créneau sur la période.",
@@ -140,21 +179,29 @@ UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 def uai_problem(uai: str) -> Msg | None:
     compact = re.sub(r"\s", "", uai).upper()
     if not re.fullmatch(r"\d{7}[A-Z]", compact):
-        return Msg("7 chiffres suivis d'une lettre sont attendus, par exemple 0690128P",
-                   "7 digits followed by a letter are expected, for example 0690128P")
+        return Msg(
+            "7 chiffres suivis d'une lettre sont attendus, par exemple 0690128P",
+            "7 digits followed by a letter are expected, for example 0690128P",
+        )
     expected = UAI_LETTERS[int(compact[:7]) % 23]
     if compact[7] != expected:
-        return Msg("la lettre de contrôle de {digits} est {expected}, pas {letter} ; vérifiez le code dans l'annuaire de l'éducation",
-                   "the check letter of {digits} is {expected}, not {letter}; check the code in the education directory").fill(
-            digits=compact[:7], expected=expected, letter=compact[7])
+        return Msg(
+            "la lettre de contrôle de {digits} est {expected}, pas {letter} ; vérifiez le code dans l'annuaire de l'éducation",
+            "the check letter of {digits} is {expected}, not {letter}; check the code in the education directory",
+        ).fill(digits=compact[:7], expected=expected, letter=compact[7])
     return None
 
 
 @rule(
-    id="UAI_INVALID", severity=Severity.ERROR, kinds=frozenset({"pfmp"}), group=GROUP,
+    id="UAI_INVALID",
+    severity=Severity.ERROR,
+    kinds=frozenset({"pfmp"}),
+    group=GROUP,
     applies_to=Msg("établissement (school.uai)", "school (school.uai)"),
-    limit=Msg("7 chiffres et la lettre de contrôle : reste de la division par 23, dans ABCDEFGHJKLMNPRSTUVWXYZ",
-              "7 digits and the check letter: remainder of the division by 23, in ABCDEFGHJKLMNPRSTUVWXYZ"),
+    limit=Msg(
+        "7 chiffres et la lettre de contrôle : reste de la division par 23, dans ABCDEFGHJKLMNPRSTUVWXYZ",
+        "7 digits and the check letter: remainder of the division by 23, in ABCDEFGHJKLMNPRSTUVWXYZ",
+    ),
     message=Msg("code UAI « {uai} » invalide : {reason}.", "invalid UAI code '{uai}': {reason}."),
     needs_consistency=False,
 )
@@ -172,16 +219,23 @@ def siret_problem(siret: str) -> Msg | None:
     if not compact.isdigit() or len(compact) != 14:
         return Msg("14 chiffres sont attendus", "14 digits are expected")
     if not stdnum_siret.is_valid(compact):
-        return Msg("la clé de contrôle ne correspond pas ; vérifiez les 14 chiffres (avis de situation SIRENE)",
-                   "the checksum does not match; check the 14 digits (SIRENE registration notice)")
+        return Msg(
+            "la clé de contrôle ne correspond pas ; vérifiez les 14 chiffres (avis de situation SIRENE)",
+            "the checksum does not match; check the 14 digits (SIRENE registration notice)",
+        )
     return None
 
 
 @rule(
-    id="SIRET_INVALID", severity=Severity.ERROR, kinds=frozenset({"pfmp"}), group=GROUP,
+    id="SIRET_INVALID",
+    severity=Severity.ERROR,
+    kinds=frozenset({"pfmp"}),
+    group=GROUP,
     applies_to=Msg("organisme d'accueil (host.siret, s'il est donné)", "host (host.siret, when given)"),
-    limit=Msg("14 chiffres et clé de Luhn (somme des chiffres multiple de 5 pour La Poste, SIRET 356000000…)",
-              "14 digits and Luhn checksum (digit sum a multiple of 5 for La Poste, SIRET 356000000…)"),
+    limit=Msg(
+        "14 chiffres et clé de Luhn (somme des chiffres multiple de 5 pour La Poste, SIRET 356000000…)",
+        "14 digits and Luhn checksum (digit sum a multiple of 5 for La Poste, SIRET 356000000…)",
+    ),
     message=Msg("SIRET « {siret} » invalide : {reason}.", "invalid SIRET '{siret}': {reason}."),
     needs_consistency=False,
 )
