@@ -8,7 +8,7 @@ from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg
 from convgen.loading import FieldPath, Location
 from convgen.models import Agreement
-from convgen.rules import consistency  # noqa: F401  (registers its rules)
+from convgen.rules import consistency, formalities  # noqa: F401  (they register their rules)
 from convgen.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
 
 Locate = Callable[[FieldPath], Location | None]
@@ -63,7 +63,8 @@ def run_rules(agreement: Agreement, lang: Lang, locate: Locate) -> list[Finding]
 
 
 GROUPS = {
-    "consistency": Msg("Toute convention (cohérence)", "Every agreement (consistency)"),
+    "consistency": Msg("Cohérence du fichier (toute convention)", "File consistency (every agreement)"),
+    "common": Msg("Toute convention", "Every agreement"),
     "pfmp": Msg("Conventions de PFMP", "PFMP agreements"),
     "immersion": Msg("Conventions d'immersion", "Immersion agreements"),
 }
