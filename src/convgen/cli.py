@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
-import click
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
 
 from convgen import __version__
 from convgen.errors import ConvgenError
@@ -49,12 +49,19 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class _Group(TyperGroup):
-    """The one place where convgen's errors become messages and exit codes (cli.md)."""
+def handled(command: Callable[..., None]) -> Callable[..., None]:
+    """The one place where convgen's errors become messages and exit codes (cli.md).
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    Typer reports its own usage errors (exit 2) before a command runs; everything a
+    command raises is mapped here, so the user never sees a traceback.
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
         try:
-            return super().invoke(ctx)
+            command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except ConvgenError as error:
             console = _stderr()
             console.print(f"[bold red]convgen :[/] {_escape(error.message)}")
@@ -64,8 +71,6 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             _stderr().print("[bold red]convgen :[/] interrompu.")
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
         except Exception as error:
             if os.environ.get("CONVGEN_DEBUG"):
                 raise
@@ -75,6 +80,8 @@ class _Group(TyperGroup):
             )
             raise typer.Exit(1) from None
 
+    return run
+
 
 def _escape(text: str) -> str:
     from rich.markup import escape
@@ -83,7 +90,6 @@ def _escape(text: str) -> str:
 
 
 app = typer.Typer(
-    cls=_Group,
     name="convgen",
     help="Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer.",
     no_args_is_help=True,
@@ -110,6 +116,7 @@ def main_callback(
 
 
 @app.command()
+@handled
 def new(
     kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml).")] = None,
@@ -126,6 +133,7 @@ def new(
 
 
 @app.command()
+@handled
 def validate(
     paths: Annotated[
         Optional[list[str]],
@@ -159,6 +167,7 @@ def validate(
 
 
 @app.command()
+@handled
 def schema(
     kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Écrit le schéma dans ce fichier plutôt qu'à l'écran.")] = None,
@@ -177,6 +186,7 @@ def schema(
 
 
 @app.command()
+@handled
 def rules(
     format: Annotated[CatalogueFormat, typer.Option("--format", help="text (défaut) ou json.")] = CatalogueFormat.text,
     lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,

@@ -145,27 +145,29 @@ PostalCode = Annotated[str, PlainValidator(_postal_code), WithJsonSchema({"type"
 
 
 def format_phone(digits: str) -> str:
-    """0478700000 -> 04 78 70 00 00; foreign numbers stay +CC followed by pairs."""
-    if digits.startswith("+"):
-        country, rest = digits[:3], digits[3:]
-        return country + " " + " ".join(rest[i : i + 2] for i in range(0, len(rest), 2)).strip()
+    """0478700000 -> 04 78 70 00 00."""
     return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+# Overseas départements dial from abroad with their own country code, at home with a 0.
+_OVERSEAS_CODES = ("262", "269", "508", "590", "594", "596")
 
 
 def _phone(value: Any) -> str:
     if not isinstance(value, str):
         raise fail("text_type", shown=_found(value))
-    compact = re.sub(r"[\s.\-/()]", "", value)
-    if compact.startswith("00"):
+    compact = re.sub(r"[\s.\-/]", "", value).replace("(0)", "")
+    if compact.startswith("00") and len(compact) > 10:
         compact = "+" + compact[2:]
-    if compact.startswith("+330"):
-        compact = "+33" + compact[4:]
     if re.fullmatch(r"\+33[1-9]\d{8}", compact):
         return format_phone("0" + compact[3:])
+    for code in _OVERSEAS_CODES:
+        if re.fullmatch(rf"\+{code}\d{{9}}", compact):
+            return format_phone("0" + compact[len(code) + 1 :])
     if re.fullmatch(r"0[1-9]\d{8}", compact):
         return format_phone(compact)
     if re.fullmatch(r"\+(?!33)[1-9]\d{6,14}", compact):
-        return format_phone(compact)
+        return " ".join(value.split())
     raise fail("phone", value=value)
 
 

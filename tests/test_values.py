@@ -1,0 +1,168 @@
+"""The scalar types: what each accepts, how it normalises, what it refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from convgen.models import Address
+from convgen.values import Amount, Email, IsoDate, Phone, PostalCode, SlotList, SlotValue, Text
+
+
+def ok(tp, value):
+    return TypeAdapter(tp).validate_python(value)
+
+
+def error_type(tp, value) -> str:
+    with pytest.raises(ValidationError) as info:
+        TypeAdapter(tp).validate_python(value)
+    return info.value.errors()[0]["type"]
+
+
+@pytest.mark.parametrize(
+    ("given", "printed"),
+    [
+        ("04 78 70 00 00", "04 78 70 00 00"),
+        ("0478700000", "04 78 70 00 00"),
+        ("04.78.70.00.00", "04 78 70 00 00"),
+        ("04-78-70-00-00", "04 78 70 00 00"),
+        ("+33 4 78 70 00 00", "04 78 70 00 00"),
+        ("+33 (0)4 78 70 00 00", "04 78 70 00 00"),
+        ("0033478700000", "04 78 70 00 00"),
+        ("06 12 34 56 78", "06 12 34 56 78"),
+        ("+262 262 12 34 56", "02 62 12 34 56"),
+        ("+41 22 123 45 67", "+41 22 123 45 67"),
+    ],
+)
+def test_phone_numbers_print_in_french_grouping(given: str, printed: str) -> None:
+    assert ok(Phone, given) == printed
+
+
+@pytest.mark.parametrize("given", ["04 78 70 00", "00 78 70 00 00", "4787000001", "téléphone", "+33 0"])
+def test_bad_phone_numbers(given: str) -> None:
+    assert error_type(Phone, given) == "phone"
+
+
+def test_phone_given_as_a_number_must_be_quoted() -> None:
+    assert error_type(Phone, 478700000) == "text_type"
+
+
+@pytest.mark.parametrize(("given", "kept"), [("69007", "69007"), ("69 007", "69007"), ("97400", "97400")])
+def test_postal_codes(given: str, kept: str) -> None:
+    assert ok(PostalCode, given) == kept
+
+
+@pytest.mark.parametrize("given", ["6900", "690077", "69OO7", ""])
+def test_bad_postal_codes(given: str) -> None:
+    assert error_type(PostalCode, given) == "postal_code"
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "department"),
+    [
+        ("69007", "69"),
+        ("57000", "57"),
+        ("67000", "67"),
+        ("68100", "68"),
+        ("97400", "974"),
+        ("97600", "976"),
+        ("20000", "2A"),
+        ("20200", "2B"),
+        ("01000", "01"),
+    ],
+)
+def test_department_from_postal_code(postal_code: str, department: str) -> None:
+    assert Address(street="1 rue", postal_code=postal_code, city="X").department == department
+
+
+def test_emails() -> None:
+    assert ok(Email, " ce.0690128p@ac-lyon.fr ") == "ce.0690128p@ac-lyon.fr"
+    assert ok(Email, "contact@garage-martin.example") == "contact@garage-martin.example"
+    for bad in ("contact", "a@b", "a@@b.fr", "a b@c.fr"):
+        assert error_type(Email, bad) == "email"
+
+
+@pytest.mark.parametrize(
+    ("given", "start", "end"),
+    [
+        ("08:30-12:00", 510, 720),
+        ("8:30-12:00", 510, 720),
+        ("08h30-12h00", 510, 720),
+        ("08:30 - 12:00", 510, 720),
+        ("20:00-24:00", 1200, 1440),
+        ("00:00-06:00", 0, 360),
+    ],
+)
+def test_slots(given: str, start: int, end: int) -> None:
+    slot = ok(SlotValue, given)
+    assert (slot.start, slot.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"),
+    [
+        ("8-12", "slot_format"),
+        ("08:30", "slot_format"),
+        ("25:00-26:00", "slot_time"),
+        ("08:60-09:00", "slot_time"),
+        ("24:00-24:30", "slot_time"),
+        (830, "slot_format"),
+    ],
+)
+def test_bad_slots(given, kind: str) -> None:
+    assert error_type(SlotValue, given) == kind
+
+
+def test_slot_lists() -> None:
+    assert [str(s) for s in ok(SlotList, "08:30-12:00, 13:30-17:00")] == ["08:30-12:00", "13:30-17:00"]
+    assert ok(SlotList, None) == []
+    assert ok(SlotList, []) == []
+    assert error_type(SlotList, {"am": "08:00-12:00"}) == "slots_type"
+
+
+def test_dates() -> None:
+    assert ok(IsoDate, dt.date(2026, 1, 12)) == dt.date(2026, 1, 12)
+    assert ok(IsoDate, "2026-01-12") == dt.date(2026, 1, 12)
+    assert ok(IsoDate, dt.datetime(2026, 1, 12)) == dt.date(2026, 1, 12)
+    assert error_type(IsoDate, "2026-02-29") == "date_bad_day"
+    assert ok(IsoDate, "2028-02-29") == dt.date(2028, 2, 29)
+    assert error_type(IsoDate, "2026-00-10") == "date_bad_month"
+    assert error_type(IsoDate, 20260112) == "date_type"
+    assert error_type(IsoDate, "1850-01-01") == "date_range"
+
+
+@pytest.mark.parametrize(
+    ("given", "value"),
+    [(4.5, Decimal("4.50")), (4, Decimal("4.00")), ("4,35", Decimal("4.35")), ("4.35 €", Decimal("4.35")), (0, Decimal("0.00"))],
+)
+def test_amounts(given, value: Decimal) -> None:
+    assert ok(Amount, given) == value
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"),
+    [
+        (-0.01, "amount_negative"),
+        (float("nan"), "amount"),
+        (float("inf"), "amount"),
+        ("abc", "amount"),
+        (True, "amount"),
+        (4.355, "amount_precision"),
+        (10**7, "amount_too_large"),
+    ],
+)
+def test_bad_amounts(given, kind: str) -> None:
+    assert error_type(Amount, given) == kind
+
+
+def test_texts_are_stripped_and_checked() -> None:
+    assert ok(Text, "  Léa  ") == "Léa"
+    assert ok(Text, "ligne 1\nligne 2") == "ligne 1\nligne 2"
+    assert error_type(Text, "   ") == "text_empty"
+    assert error_type(Text, "a\x0bb") == "text_control"
+    assert error_type(Text, "a\ufffeb") == "text_control"
+    assert error_type(Text, 12) == "text_type"
+    assert error_type(Text, "x" * 5000) == "text_too_long"
