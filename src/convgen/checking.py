@@ -50,7 +50,7 @@ def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
     if not doc.usable:
         return result
     kind = doc.data.get("kind")
-    result.kind = kind if kind in KINDS else None
+    result.kind = kind if isinstance(kind, str) and kind in KINDS else None
     agreement, schema_findings = validate(doc, lang)
     result.findings.extend(schema_findings)
     if agreement is not None:

@@ -221,7 +221,7 @@ def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[F
     kinds = ", ".join(KINDS)
     if kind is None or kind == "":
         return None, [Finding("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), field="kind", line=1, column=1)]
-    if kind not in MODELS:
+    if not isinstance(kind, str) or kind not in MODELS:
         location = doc.source.values.get(("kind",))
         shown = doc.source.scalars.get(("kind",), _shown(kind))
         message = M_KIND_UNKNOWN.get(lang).format(shown=shown, kinds=kinds, suggestion=_suggest(str(kind), list(KINDS), lang))
