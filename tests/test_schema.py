@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import jsonschema
 import pytest
 import yaml
 
-from conftest import FIXTURES, check_text, example_text, line_of, replace_once
+from conftest import CONTRACT_EXAMPLES, FIXTURES, check_text, example_text, line_of, replace_once
+from convgen.models import json_schema
+from convgen.starter import starter_text
 
 CASES = yaml.safe_load((FIXTURES / "schema" / "cases.yaml").read_text(encoding="utf-8"))
 
@@ -62,3 +67,32 @@ def test_examples_are_valid(kind: str) -> None:
     assert result.findings == []
     assert result.kind == kind
     assert result.agreement is not None
+
+
+def _as_json(value):
+    """YAML values as an editor's YAML language server sees them (dates are strings)."""
+    if isinstance(value, dict):
+        return {str(key): _as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@pytest.mark.parametrize("kind", ["pfmp", "immersion"])
+def test_json_schema_accepts_the_examples_and_starters(kind: str) -> None:
+    validator = jsonschema.Draft202012Validator(json_schema(kind))
+    for text in (example_text(kind), starter_text(kind)):
+        assert list(validator.iter_errors(_as_json(yaml.safe_load(text)))) == []
+    misspelt = _as_json(yaml.safe_load(example_text(kind)))
+    misspelt["peroid"] = misspelt.pop("period")
+    assert not validator.is_valid(misspelt)
+
+
+@pytest.mark.parametrize("kind", ["pfmp", "immersion"])
+def test_contract_examples_are_valid(kind: str) -> None:
+    path = CONTRACT_EXAMPLES / f"{kind}.yaml"
+    if not path.exists():
+        pytest.skip("the contract is not beside this checkout")
+    assert check_text(path.read_text(encoding="utf-8")).findings == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -174,15 +175,24 @@ def _phone(value: Any) -> str:
 Phone = Annotated[str, PlainValidator(_phone), WithJsonSchema({"type": "string", "examples": ["04 78 70 00 00", "+33 4 78 70 00 00"]})]
 
 
-def _email(value: Any) -> str:
-    if not isinstance(value, str):
-        raise fail("text_type", shown=_found(value))
+@functools.lru_cache(maxsize=4096)
+def _normalized_email(value: str) -> str | Exception:
+    """Cached: a batch repeats the same school and company addresses in every file."""
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise fail("email", value=value, reason=str(error)) from None
+        return error
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail("text_type", shown=_found(value))
+    checked = _normalized_email(value.strip())
+    if isinstance(checked, Exception):
+        raise fail("email", value=value, reason=str(checked))
+    return checked
 
 
 Email = Annotated[str, PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
