@@ -14,6 +14,15 @@ class Severity(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """A place in the YAML file, 1-based; end_column (exclusive) when the token fits on its line."""
+
+    line: int
+    column: int
+    end_column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     severity: Severity
@@ -44,3 +53,10 @@ class Finding:
 
     def sort_key(self) -> tuple:
         return (self.line or 0, self.column or 0, self.rule, self.field or "")
+
+
+def located(rule: str, severity: Severity, message: str, location: Location | None, **fields: Any) -> Finding:
+    """A finding placed at a location of the YAML file (or nowhere in particular)."""
+    if location is not None:
+        fields.update(line=location.line, column=location.column, end_column=location.end_column)
+    return Finding(rule, severity, message, **fields)

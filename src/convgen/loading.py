@@ -18,7 +18,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from convgen.findings import Finding, Severity
+from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 
 MAX_BYTES = 1 << 20
@@ -44,13 +44,6 @@ _SCALARS = {
 }
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    line: int
-    column: int
-    end_column: int | None = None
 
 
 def dotted(path: FieldPath) -> str:
@@ -103,15 +96,7 @@ class _Abort(Exception):
 
 
 def _finding(rule: str, msg: Msg, lang: Lang, loc: Location | None = None, field: str | None = None, **params: Any) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=Severity.ERROR,
-        message=msg.get(lang).format(**params),
-        field=field,
-        line=loc.line if loc else None,
-        column=loc.column if loc else None,
-        end_column=loc.end_column if loc else None,
-    )
+    return located(rule, Severity.ERROR, msg.get(lang).format(**params), loc, field=field)
 
 
 def _short_tag(tag: str) -> str:

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from convgen.findings import Finding, Severity
+from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.loading import Document, FieldPath, Location, dotted
+from convgen.loading import Document, FieldPath, dotted
 from convgen.models import KINDS, MODELS, Agreement
 from convgen.values import MESSAGES
 
@@ -152,15 +152,7 @@ class _Translator:
         else:
             location = self.doc.source.values.get(path) or self.doc.source.locate(path, prefer="value")
             message = self._invalid(kind, ctx, given, raw, error.get("msg", ""))
-        return Finding(
-            rule="SCHEMA",
-            severity=Severity.ERROR,
-            message=message,
-            field=dotted(path) or None,
-            line=location.line if location else None,
-            column=location.column if location else None,
-            end_column=location.end_column if location else None,
-        )
+        return located("SCHEMA", Severity.ERROR, message, location, field=dotted(path) or None)
 
     def _missing(self, path: FieldPath) -> str:
         parent = _type_at(self.model, path[:-1])
@@ -220,22 +212,12 @@ def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[F
     kind = data.get("kind")
     kinds = ", ".join(KINDS)
     if kind is None or kind == "":
-        return None, [Finding("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), field="kind", line=1, column=1)]
+        return None, [located("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), Location(1, 1), field="kind")]
     if not isinstance(kind, str) or kind not in MODELS:
         location = doc.source.values.get(("kind",))
         shown = doc.source.scalars.get(("kind",), _shown(kind))
         message = M_KIND_UNKNOWN.get(lang).format(shown=shown, kinds=kinds, suggestion=_suggest(str(kind), list(KINDS), lang))
-        return None, [
-            Finding(
-                "SCHEMA",
-                Severity.ERROR,
-                message,
-                field="kind",
-                line=location.line if location else None,
-                column=location.column if location else None,
-                end_column=location.end_column if location else None,
-            )
-        ]
+        return None, [located("SCHEMA", Severity.ERROR, message, location, field="kind")]
     model = MODELS[kind]
     try:
         return model.model_validate(data), []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from convgen.findings import Finding, Severity
+from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.loading import FieldPath, Location
+from convgen.loading import FieldPath, dotted
 from convgen.models import Agreement
 from convgen.rules import consistency, formalities  # noqa: F401  (they register their rules)
 from convgen.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
@@ -24,18 +24,8 @@ def rules_for(kind: str) -> list[Rule]:
 
 
 def _finding(item: Rule, hit: Hit, count: int, lang: Lang, locate: Locate) -> Finding:
-    location = locate(hit.path)
-    return Finding(
-        rule=item.id,
-        severity=item.severity,
-        message=format_message(item, hit, count, lang),
-        article=item.article,
-        field=".".join(str(part) for part in hit.path) or None,
-        line=location.line if location else None,
-        column=location.column if location else None,
-        end_column=location.end_column if location else None,
-        date=hit.date,
-    )
+    message = format_message(item, hit, count, lang)
+    return located(item.id, item.severity, message, locate(hit.path), article=item.article, field=dotted(hit.path) or None, date=hit.date)
 
 
 def _run_one(item: Rule, ctx: Context, lang: Lang, locate: Locate) -> list[Finding]:
