@@ -253,3 +253,11 @@ def test_no_ansi_escapes_without_a_terminal(cli, workdir: Path) -> None:
     write(workdir / "bad.yaml", invalid_pfmp())
     result = cli("validate", "bad.yaml")
     assert "\x1b[" not in result.output
+
+
+def test_command_line_kinds_are_the_schema_kinds() -> None:
+    from convgen.cli import Kind
+    from convgen.models import KINDS
+    from convgen.starter import STARTERS
+
+    assert tuple(kind.value for kind in Kind) == KINDS == STARTERS
