@@ -168,7 +168,7 @@ def test_json_report_shape(cli, workdir: Path) -> None:
     ]
     assert broken["kind"] is None
     assert broken["findings"][0]["rule"] == "YAML_SYNTAX"
-    assert broken["findings"][0]["line"] == 2
+    assert (broken["findings"][0]["line"], broken["findings"][0]["column"]) == (1, 7)
 
 
 def test_rule_findings_carry_date_and_article(cli, workdir: Path) -> None:

@@ -28,11 +28,15 @@ def test_positions_of_keys_and_values_are_recorded() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column", "fragment"),
     [
-        ("kind: pfmp\nschool: [a, b\n", 3, 1, "syntaxe YAML"),
+        ("kind: pfmp\nschool: [a, b\n", 2, 9, "liste entre crochets non refermée"),
+        ("kind: pfmp\nschool: {name: a\n", 2, 9, "accolades non refermé"),
+        ("kind: pfmp\nschool:\n  name: a\n uai: b\n", 4, 2, "indentation"),
+        ("kind: pfmp\nhost: *lycee\n", 2, 7, "ancre"),
+        ("kind: pfmp\nname: @lycee\n", 2, 7, "« @ »"),
         ("kind: pfmp\nschool:\n\tname: x\n", 3, 1, "tabulation"),
         ("kind: pfmp\nname: Lycée: Jean\n", 2, 12, "« : » inattendu"),
         ("kind: pfmp\n---\nkind: immersion\n", 2, 1, "plusieurs documents"),
-        ('kind: "pfmp\n', 2, 1, "syntaxe YAML"),
+        ('kind: pfmp\nname: "Lycée\nuai: x\n', 2, 7, "guillemet ouvert"),
     ],
 )
 def test_syntax_errors_have_line_and_column(text: str, line: int, column: int, fragment: str) -> None:
