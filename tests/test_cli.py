@@ -261,3 +261,10 @@ def test_command_line_kinds_are_the_schema_kinds() -> None:
     from convgen.starter import STARTERS
 
     assert tuple(kind.value for kind in Kind) == KINDS == STARTERS
+
+
+def test_usage_errors_follow_the_language(cli, workdir: Path) -> None:
+    french = cli("validate", "absent.yaml")
+    assert french.exit_code == 2 and "fichier introuvable" in french.stderr
+    english = cli("validate", "absent.yaml", "--lang", "en")
+    assert english.exit_code == 2 and "file not found" in english.stderr

@@ -64,7 +64,7 @@ def handled(command: Callable[..., None]) -> Callable[..., None]:
             raise
         except ConvgenError as error:
             console = _stderr()
-            console.print(f"[bold red]convgen :[/] {_escape(error.message)}")
+            console.print(f"[bold red]convgen:[/] {_escape(error.message)}")
             if error.hint:
                 console.print(f"[dim]→ {_escape(error.hint)}[/]")
             raise typer.Exit(error.exit_code) from None
@@ -152,7 +152,7 @@ def validate(
     from convgen.inputs import collect
     from convgen.report import dumps, github_lines, json_report, print_text, summary_line
 
-    inputs = collect(paths)
+    inputs = collect(paths, lang.value)
     results = [check_path(item.path, item.display, lang.value, max_size) for item in inputs]
     if format is ReportFormat.json:
         sys.stdout.write(dumps(json_report(results, strict)) + "\n")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from convgen.errors import UsageError
+from convgen.i18n import Lang, Msg
 
 DEFAULT_PATH = "agreement.yaml"
 SUFFIXES = (".yaml", ".yml")
@@ -71,14 +72,25 @@ def _from_glob(pattern: str) -> list[Input]:
     return found
 
 
-def collect(paths: list[str] | None) -> list[Input]:
+M_NO_DEFAULT = Msg(
+    "aucun fichier indiqué et pas de {name} dans ce dossier.",
+    "no file given and no {name} in this directory.",
+)
+M_NO_DEFAULT_HINT = Msg(
+    "créez-en un avec « convgen new pfmp », ou indiquez des fichiers ou des dossiers.",
+    "create one with 'convgen new pfmp', or name files or directories.",
+)
+M_EMPTY_DIR = Msg("aucun fichier .yaml ou .yml dans le dossier « {raw} ».", "no .yaml or .yml file in the directory '{raw}'.")
+M_NO_MATCH = Msg("aucun fichier ne correspond au motif « {raw} ».", "no file matches the pattern '{raw}'.")
+M_NOT_FILE = Msg("« {raw} » n'est ni un fichier ni un dossier.", "'{raw}' is neither a file nor a directory.")
+M_MISSING = Msg("fichier introuvable : « {raw} ».", "file not found: '{raw}'.")
+
+
+def collect(paths: list[str] | None, lang: Lang = "fr") -> list[Input]:
     """The inputs named on the command line, in order, each once; a name matching nothing is a usage error."""
     if not paths:
         if not Path(DEFAULT_PATH).is_file():
-            raise UsageError(
-                f"aucun fichier indiqué et pas de {DEFAULT_PATH} dans ce dossier.",
-                hint="créez-en un avec « convgen new pfmp », ou indiquez des fichiers ou des dossiers.",
-            )
+            raise UsageError(M_NO_DEFAULT.get(lang).format(name=DEFAULT_PATH), hint=M_NO_DEFAULT_HINT.get(lang))
         paths = [DEFAULT_PATH]
     inputs: list[Input] = []
     for raw in paths:
@@ -86,17 +98,17 @@ def collect(paths: list[str] | None) -> list[Input]:
         if path.is_dir():
             found = _from_directory(path, raw.rstrip("/\\") or raw)
             if not found:
-                raise UsageError(f"aucun fichier .yaml ou .yml dans le dossier « {raw} ».")
+                raise UsageError(M_EMPTY_DIR.get(lang).format(raw=raw))
         elif path.is_file():
             found = [Input(path, raw, _stem(PurePosixPath(path.name)))]
         elif _MAGIC & set(raw):
             found = _from_glob(raw)
             if not found:
-                raise UsageError(f"aucun fichier ne correspond au motif « {raw} ».")
+                raise UsageError(M_NO_MATCH.get(lang).format(raw=raw))
         elif path.exists():
-            raise UsageError(f"« {raw} » n'est ni un fichier ni un dossier.")
+            raise UsageError(M_NOT_FILE.get(lang).format(raw=raw))
         else:
-            raise UsageError(f"fichier introuvable : « {raw} ».")
+            raise UsageError(M_MISSING.get(lang).format(raw=raw))
         inputs.extend(found)
     seen: set[Path] = set()
     unique = []
