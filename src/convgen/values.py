@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from convgen.i18n import MONTHS_EN, MONTHS_FR, Msg, hours_fr
+from convgen.i18n import MONTHS_EN, MONTHS_FR, Msg
 
 MESSAGES: dict[str, Msg] = {
     "text_type": Msg("un texte est attendu{found}", "text expected{found}"),
@@ -326,20 +326,3 @@ def _bool(value: Any) -> bool:
 
 Bool = Annotated[bool, PlainValidator(_bool), WithJsonSchema({"type": "boolean"})]
 
-
-__all__ = [
-    "Amount",
-    "Bool",
-    "Email",
-    "IsoDate",
-    "MESSAGES",
-    "Phone",
-    "PostalCode",
-    "Slot",
-    "SlotList",
-    "SlotValue",
-    "Text",
-    "clock",
-    "format_phone",
-    "hours_fr",
-]
