@@ -236,22 +236,48 @@ M_CONTROL = Msg(
 
 # PyYAML's usual complaints, said the way a person editing the file understands them.
 _EXPLAINED = (
-    ("did not find expected ',' or ']'", Msg("liste entre crochets non refermée (« ] » ou « , » attendu)", "bracketed list not closed (']' or ',' expected)")),
-    ("did not find expected ',' or '}'", Msg("bloc entre accolades non refermé (« }} » ou « , » attendu)", "braced mapping not closed ('}}' or ',' expected)")),
-    ("could not find expected ':'", Msg("« : » attendu après une clé (écrivez « clé: valeur »)", "':' expected after a key (write 'key: value')")),
+    (
+        "did not find expected ',' or ']'",
+        Msg("liste entre crochets non refermée (« ] » ou « , » attendu)", "bracketed list not closed (']' or ',' expected)"),
+    ),
+    (
+        "did not find expected ',' or '}'",
+        Msg("bloc entre accolades non refermé (« }} » ou « , » attendu)", "braced mapping not closed ('}}' or ',' expected)"),
+    ),
+    (
+        "could not find expected ':'",
+        Msg("« : » attendu après une clé (écrivez « clé: valeur »)", "':' expected after a key (write 'key: value')"),
+    ),
     ("while scanning a quoted scalar", Msg("guillemet ouvert mais jamais refermé", "quotation mark opened but never closed")),
-    ("found undefined alias", Msg("alias (*nom) sans ancre (&nom) définie plus haut", "alias (*name) without an anchor (&name) defined above")),
-    ("found unknown escape character", Msg(
-        "séquence « \\ » inconnue entre guillemets doubles : utilisez des guillemets simples",
-        "unknown '\\' escape in double quotes: use single quotes",
-    )),
-    ("cannot start any token", Msg(
-        "une valeur ne peut pas commencer par « {char} » : mettez-la entre guillemets",
-        "a value cannot start with '{char}': put it in quotes",
-    )),
+    (
+        "found undefined alias",
+        Msg("alias (*nom) sans ancre (&nom) définie plus haut", "alias (*name) without an anchor (&name) defined above"),
+    ),
+    (
+        "found unknown escape character",
+        Msg(
+            "séquence « \\ » inconnue entre guillemets doubles : utilisez des guillemets simples",
+            "unknown '\\' escape in double quotes: use single quotes",
+        ),
+    ),
+    (
+        "cannot start any token",
+        Msg(
+            "une valeur ne peut pas commencer par « {char} » : mettez-la entre guillemets",
+            "a value cannot start with '{char}': put it in quotes",
+        ),
+    ),
     ("did not find expected '-' indicator", Msg("indentation incohérente dans une liste", "inconsistent indentation in a list")),
-    ("did not find expected key", Msg("indentation incohérente : une clé est attendue à ce niveau", "inconsistent indentation: a key is expected at this level")),
-    ("expected <block end>", Msg("indentation incohérente : cette ligne ne s'aligne sur aucun bloc", "inconsistent indentation: this line lines up with no block")),
+    (
+        "did not find expected key",
+        Msg("indentation incohérente : une clé est attendue à ce niveau", "inconsistent indentation: a key is expected at this level"),
+    ),
+    (
+        "expected <block end>",
+        Msg(
+            "indentation incohérente : cette ligne ne s'aligne sur aucun bloc", "inconsistent indentation: this line lines up with no block"
+        ),
+    ),
 )
 
 

@@ -84,38 +84,24 @@ def github_lines(results: Sequence[FileResult]) -> list[str]:
 
 M_VALID = Msg("valide", "valid")
 M_SUMMARY = Msg(
-    "{files} {files_word} vérifié{s} : {valid} {valid_word}, {invalid} {invalid_word} ; {errors} {errors_word}, {warnings} {warnings_word}.",
-    "{files} {files_word} checked: {valid} valid, {invalid} invalid; {errors} {errors_word}, {warnings} {warnings_word}.",
+    "{files} {files_word} : {valid} {valid_word}, {invalid} {invalid_word} ; {errors} {errors_word}, {warnings} {warnings_word}.",
+    "{files} {files_word}: {valid} {valid_word}, {invalid} {invalid_word}; {errors} {errors_word}, {warnings} {warnings_word}.",
 )
+# Singular and plural of each counted word; French keeps the singular for 0.
+_WORDS = {
+    "files": (Msg("fichier vérifié", "file checked"), Msg("fichiers vérifiés", "files checked")),
+    "valid": (Msg("valide", "valid"), Msg("valides", "valid")),
+    "invalid": (Msg("invalide", "invalid"), Msg("invalides", "invalid")),
+    "errors": (Msg("erreur", "error"), Msg("erreurs", "errors")),
+    "warnings": (Msg("avertissement", "warning"), Msg("avertissements", "warnings")),
+}
 
 
 def summary_line(results: Sequence[FileResult], strict: bool, lang: Lang) -> str:
     counts = summary(results, strict)
-    invalid = counts["files"] - counts["valid"]
-    if lang == "en":
-        return M_SUMMARY.en.format(
-            files=counts["files"],
-            files_word=plural(counts["files"], "file", "files", "en"),
-            valid=counts["valid"],
-            invalid=invalid,
-            errors=counts["errors"],
-            errors_word=plural(counts["errors"], "error", "errors", "en"),
-            warnings=counts["warnings"],
-            warnings_word=plural(counts["warnings"], "warning", "warnings", "en"),
-        )
-    return M_SUMMARY.fr.format(
-        files=counts["files"],
-        files_word=plural(counts["files"], "fichier", "fichiers"),
-        s="" if counts["files"] < 2 else "s",
-        valid=counts["valid"],
-        valid_word=plural(counts["valid"], "valide", "valides"),
-        invalid=invalid,
-        invalid_word=plural(invalid, "invalide", "invalides"),
-        errors=counts["errors"],
-        errors_word=plural(counts["errors"], "erreur", "erreurs"),
-        warnings=counts["warnings"],
-        warnings_word=plural(counts["warnings"], "avertissement", "avertissements"),
-    )
+    counts["invalid"] = counts["files"] - counts["valid"]
+    words = {f"{name}_word": plural(counts[name], one.get(lang), many.get(lang), lang) for name, (one, many) in _WORDS.items()}
+    return M_SUMMARY.get(lang).format(**counts, **words)
 
 
 def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:

@@ -325,4 +325,3 @@ def _bool(value: Any) -> bool:
 
 
 Bool = Annotated[bool, PlainValidator(_bool), WithJsonSchema({"type": "boolean"})]
-

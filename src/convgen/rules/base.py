@@ -12,9 +12,9 @@ from convgen.calendar import Day, dated_schedule
 from convgen.findings import Severity
 from convgen.i18n import Lang, Msg, date_long
 from convgen.loading import FieldPath
-from convgen.models import Agreement
+from convgen.models import KINDS, Agreement
 
-ALL_KINDS = frozenset({"pfmp", "immersion"})
+ALL_KINDS = frozenset(KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,8 @@ class Rule:
     group: str
     applies_to: Msg
     limit: Msg
-    message: Msg
+    # None only for rules enforced while loading (YAML_SYNTAX, SCHEMA), whose messages are their own.
+    message: Msg | None = None
     article: str | None = None
     check: Check | None = None
     # Legal rules read a sane calendar: they wait until the consistency rules pass.
@@ -67,6 +68,7 @@ def format_message(rule: Rule, hit: Hit, count: int, lang: Lang) -> str:
     params = dict(hit.params)
     if hit.date is not None:
         params.setdefault("day", date_long(hit.date, lang))
+    assert rule.message is not None, rule.id
     text = rule.message.get(lang).format_map(_Params(params, lang))
     if count > 1:
         text += M_MORE_DATES.get(lang).format(count=count)

@@ -24,7 +24,6 @@ declare(
         "le fichier se lit comme du YAML (UTF-8, une seule convention, pas de clé en double)",
         "the file parses as YAML (UTF-8, one agreement, no duplicate key)",
     ),
-    message=Msg("{detail}", "{detail}"),
 )
 declare(
     id="SCHEMA",
@@ -36,7 +35,6 @@ declare(
         "les données suivent le format (input.md) : types, champs obligatoires, aucun champ inconnu",
         "the data fits the format (input.md): types, required keys, no unknown key",
     ),
-    message=Msg("{detail}", "{detail}"),
 )
 
 
