@@ -25,7 +25,7 @@ def _cases():
 @pytest.mark.parametrize(("rule_id", "base", "case"), list(_cases()))
 def test_rule_case(rule_id: str, base: str, case: dict) -> None:
     text = build_case(base, case.get("patch"), case.get("remove"))
-    result = check_text(text)
+    result = check_text(text, case.get("lang", "fr"))
     hits = [f for f in result.findings if f.rule == rule_id]
     described = "\n".join(f"{f.rule} {f.field} {f.message}" for f in result.findings)
     if case["expect"] == "pass":
@@ -36,8 +36,9 @@ def test_rule_case(rule_id: str, base: str, case: dict) -> None:
     assert hits, f"{rule_id} not found in:\n{described}"
     rule = REGISTRY[rule_id]
     for hit in hits:
-        assert hit.severity == rule.severity
-        assert hit.article == rule.article
+        # A case may expect a milder finding (an assumed figure) or one article of several.
+        assert hit.severity.value == case.get("severity", rule.severity.value)
+        assert hit.article == case.get("article", rule.article)
         assert hit.message and "{" not in hit.message, hit.message
     if "field" in case:
         matching = [h for h in hits if h.field == case["field"]]

@@ -8,7 +8,7 @@ from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 from convgen.loading import FieldPath, dotted
 from convgen.models import Agreement
-from convgen.rules import consistency, formalities  # noqa: F401  (they register their rules)
+from convgen.rules import adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
 from convgen.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
 
 Locate = Callable[[FieldPath], Location | None]
@@ -25,7 +25,15 @@ def rules_for(kind: str) -> list[Rule]:
 
 def _finding(item: Rule, hit: Hit, count: int, lang: Lang, locate: Locate) -> Finding:
     message = format_message(item, hit, count, lang)
-    return located(item.id, item.severity, message, locate(hit.path), article=item.article, field=dotted(hit.path) or None, date=hit.date)
+    return located(
+        item.id,
+        hit.severity or item.severity,
+        message,
+        locate(hit.path),
+        article=hit.article or item.article,
+        field=dotted(hit.path) or None,
+        date=hit.date,
+    )
 
 
 def _run_one(item: Rule, ctx: Context, lang: Lang, locate: Locate) -> list[Finding]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from convgen.calendar import Day, dated_schedule
+from convgen import limits
+from convgen.calendar import Day, age_on, dated_schedule, public_holidays, weeks
 from convgen.findings import Severity
 from convgen.i18n import Lang, Msg, date_long
 from convgen.loading import FieldPath
@@ -24,6 +25,10 @@ class Hit:
     path: FieldPath
     params: dict[str, Any] = field(default_factory=dict)
     date: dt.date | None = None
+    # A rule may say something milder than its breach (e.g. a figure it had to assume),
+    # or cite the one article of several that applies to this agreement.
+    severity: Severity | None = None
+    article: str | None = None
 
 
 class Context:
@@ -40,6 +45,38 @@ class Context:
         if schedule is None:
             return None
         return dated_schedule(self.agreement.period, schedule)
+
+    @cached_property
+    def weeks(self) -> list[list[Day]]:
+        return weeks(self.days or [])
+
+    @cached_property
+    def birth_date(self) -> dt.date | None:
+        """The pupil's birth date; None for an immersion, whose worker is an adult."""
+        pupil = getattr(self.agreement, "pupil", None)
+        return pupil.birth_date if pupil is not None else None
+
+    def age(self, date: dt.date) -> int | None:
+        return age_on(self.birth_date, date) if self.birth_date is not None else None
+
+    def band(self, date: dt.date) -> limits.MinorBand | None:
+        """The minor's limits that apply on that date, or None when the person is an adult."""
+        age = self.age(date)
+        return limits.band(age) if age is not None else None
+
+    def is_adult(self, date: dt.date) -> bool:
+        return self.band(date) is None
+
+    @cached_property
+    def holidays(self) -> dict[dt.date, Msg]:
+        """Public holidays of the period where the host is, named in both languages."""
+        period = self.agreement.period
+        if period.end < period.start:
+            return {}
+        postal_code = self.agreement.host.address.postal_code
+        french = public_holidays(postal_code, period.start, period.end, "fr")
+        english = public_holidays(postal_code, period.start, period.end, "en")
+        return {date: Msg(name, english.get(date, name)) for date, name in french.items()}
 
 
 Check = Callable[[Context], Iterable[Hit]]
@@ -59,19 +96,26 @@ class Rule:
     check: Check | None = None
     # Legal rules read a sane calendar: they wait until the consistency rules pass.
     needs_consistency: bool = True
+    # What the count of a grouped finding counts: dates, or calendar weeks.
+    unit: str = "date"
 
 
-M_MORE_DATES = Msg(" ({count} dates concernées, la première citée.)", " ({count} dates concerned, the first one shown.)")
+M_MORE = {
+    "date": Msg(" ({count} dates concernées, la première citée.)", " ({count} dates concerned, the first one shown.)"),
+    "week": Msg(" ({count} semaines concernées, la première citée.)", " ({count} weeks concerned, the first one shown.)"),
+}
 
 
 def format_message(rule: Rule, hit: Hit, count: int, lang: Lang) -> str:
     params = dict(hit.params)
     if hit.date is not None:
         params.setdefault("day", date_long(hit.date, lang))
+    if rule.article:
+        params.setdefault("ref", limits.short_source(rule.article))
     assert rule.message is not None, rule.id
     text = rule.message.get(lang).format_map(_Params(params, lang))
     if count > 1:
-        text += M_MORE_DATES.get(lang).format(count=count)
+        text += M_MORE[rule.unit].get(lang).format(count=count)
     return text
 
 

@@ -1,0 +1,170 @@
+"""Every legal figure the rules apply, in one place, each with its source.
+
+Durations and times of day are in minutes. Yearly figures (the social-security hourly
+ceiling) are a dated table: add a row each January, with its source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from convgen.i18n import Msg
+
+# Sources, written in full in reports and shortened inside messages.
+L3162_1 = "Code du travail, art. L3162-1"
+L3162_3 = "Code du travail, art. L3162-3"
+L3163 = "Code du travail, art. L3163-1 et L3163-2"
+L3164_1 = "Code du travail, art. L3164-1"
+L3164_2 = "Code du travail, art. L3164-2"
+L3164_6 = "Code du travail, art. L3164-6"
+L4153_1 = "Code du travail, art. L4153-1"
+L3121_16 = "Code du travail, art. L3121-16"
+L3121_18 = "Code du travail, art. L3121-18"
+L3121_20 = "Code du travail, art. L3121-20"
+L3121_27 = "Code du travail, art. L3121-27 ; convention type, art. 6"
+L3131_1 = "Code du travail, art. L3131-1"
+L3132 = "Code du travail, art. L3132-1 et L3132-2"
+L3122_2 = "Code du travail, art. L3122-2 ; convention type, art. 7"
+L3133_1 = "Code du travail, art. L3133-1"
+L124_5 = "Code de l'éducation, art. L124-5"
+L124_6 = "Code de l'éducation, art. L124-6 et D124-6"
+D124_8 = "Code de l'éducation, art. L124-6 et D124-8 ; Code de la sécurité sociale, art. L242-19"
+D4153_15 = "Code du travail, art. D4153-15 et suivants ; convention type, art. 10"
+R4153_40 = "Code du travail, art. R4153-40 ; convention type, art. 10"
+R4153_40_MEDICAL = "Code du travail, art. R4153-40"
+ART_3 = "Convention type, art. 3 et annexe"
+ART_11 = "Convention type, art. 11"
+IMMERSION_ART_2 = "Convention type d'immersion, art. 2"
+
+_SHORT = (
+    ("Code du travail, art. ", "C. trav. art. "),
+    ("Code de l'éducation, art. ", "C. éduc. art. "),
+    ("Code de la sécurité sociale, art. ", "CSS art. "),
+    ("Convention type d'immersion, ", "convention type, "),
+    ("Convention type, ", "convention type, "),
+)
+
+
+def short_source(article: str) -> str:
+    """« Code du travail, art. L3162-1 » as a message cites it: « C. trav. art. L3162-1 »."""
+    for long, short in _SHORT:
+        article = article.replace(long, short)
+    return article
+
+
+@dataclass(frozen=True)
+class MinorBand:
+    """The limits for a minor of a given age (rules.md, table of the PFMP rules)."""
+
+    min_age: int
+    max_age: int
+    label: Msg
+    daily_max: int
+    daily_source: str
+    weekly_max: int
+    window: tuple[int, int]
+    daily_rest: int
+
+    def covers(self, age: int) -> bool:
+        return self.min_age <= age <= self.max_age
+
+
+_UNDER_16_DAILY = "guide national des PFMP (moins de 16 ans : 7 h)"
+
+MINOR_BANDS = (
+    MinorBand(0, 14, Msg("moins de 15 ans", "under 15"), 7 * 60, _UNDER_16_DAILY, 30 * 60, (6 * 60, 20 * 60), 14 * 60),
+    MinorBand(15, 15, Msg("15 ans", "15"), 7 * 60, _UNDER_16_DAILY, 35 * 60, (6 * 60, 20 * 60), 14 * 60),
+    MinorBand(16, 17, Msg("16 et 17 ans", "16 and 17"), 8 * 60, short_source(L3162_1), 35 * 60, (6 * 60, 22 * 60), 12 * 60),
+)
+
+ADULT_AGE = 18
+
+
+def band(age: int) -> MinorBand | None:
+    """The minor's limits at that age, or None for an adult."""
+    return next((item for item in MINOR_BANDS if item.covers(age)), None)
+
+
+PUPIL_MIN_AGE = 14
+REGULATED_WORK_MIN_AGE = 15
+
+# Continuous work: a run of slots whose gaps are all shorter than the break it requires.
+MINOR_MAX_CONTINUOUS = 4 * 60 + 30
+MINOR_MIN_BREAK = 30
+ADULT_MAX_CONTINUOUS = 6 * 60
+ADULT_MIN_BREAK = 20
+
+ADULT_DAILY_MAX = 10 * 60
+ADULT_DAILY_REST = 11 * 60
+PFMP_ADULT_WEEKLY_MAX = 35 * 60
+IMMERSION_WEEKLY_MAX = 48 * 60
+# Night for an adult pupil: work in it needs the head of school's designation (model agreement, art. 7).
+ADULT_NIGHT = (21 * 60, 6 * 60)
+
+# D124-6: 7 hours of presence make a day, 22 days a month; "more than two months" is more than 44 days.
+GRATIFICATION_THRESHOLD = 44 * 7 * 60
+GRATIFICATION_THRESHOLD_AGRICULTURAL = 66 * 7 * 60
+GRATIFICATION_RATE = Decimal("0.15")
+PERIOD_MAX_MONTHS = 6
+IMMERSION_MAX_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """The social-security hourly ceiling of a calendar year (plafond horaire de la sécurité sociale)."""
+
+    year: int
+    hourly: Decimal
+    source: str
+
+    @property
+    def minimum_gratification(self) -> Decimal:
+        return (self.hourly * GRATIFICATION_RATE).quantize(Decimal("0.01"))
+
+
+# Plafond horaire de la sécurité sociale, fixed each year by arrêté; figures as URSSAF and
+# service-public.fr publish them. The gratification minimum is 15 % of it (D124-8).
+_SOURCE = "arrêté fixant le plafond de la sécurité sociale pour {year}"
+CEILINGS = tuple(
+    Ceiling(year, Decimal(hourly), _SOURCE.format(year=year))
+    for year, hourly in (
+        (2015, 24),
+        (2016, 24),
+        (2017, 25),
+        (2018, 25),
+        (2019, 26),
+        (2020, 26),
+        (2021, 26),
+        (2022, 26),
+        (2023, 27),
+        (2024, 29),
+        (2025, 29),
+        (2026, 30),
+    )
+)
+
+
+def ceiling(year: int) -> tuple[Ceiling, bool]:
+    """The ceiling that applies in that year, and whether the table actually has that year.
+
+    Beyond the table the latest known value stands in (and a warning says so); before it,
+    the earliest.
+    """
+    for item in CEILINGS:
+        if item.year == year:
+            return item, True
+    return (CEILINGS[-1] if year > CEILINGS[-1].year else CEILINGS[0]), False
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The same day `months` later, on the month's last day when it has no such day."""
+    month0 = date.month - 1 + months
+    year, month = date.year + month0 // 12, month0 % 12 + 1
+    for day in (date.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

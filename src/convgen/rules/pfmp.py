@@ -1,0 +1,282 @@
+"""Rules of a PFMP agreement beyond hours: age, guardian, gratification, length, dangerous work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+from convgen import limits
+from convgen.calendar import age_on, birthday
+from convgen.findings import Severity
+from convgen.i18n import Msg, date_text
+from convgen.rules.base import Context, Hit, rule
+from convgen.rules.reading import duration
+
+PFMP = frozenset({"pfmp"})
+GROUP = "pfmp"
+
+
+def euros(amount: Decimal) -> Msg:
+    """4,50 € / €4.50."""
+    return Msg(f"{amount:.2f} €".replace(".", ","), f"€{amount:.2f}")
+
+
+def _age_at_start(ctx: Context) -> int:
+    return age_on(ctx.agreement.pupil.birth_date, ctx.agreement.period.start)
+
+
+def _minor_at_start(ctx: Context) -> bool:
+    return _age_at_start(ctx) < limits.ADULT_AGE
+
+
+@rule(
+    id="PUPIL_MIN_AGE",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("élève", "pupil"),
+    limit=Msg("au moins 14 ans le premier jour", "at least 14 years old on the first day"),
+    article=limits.L4153_1,
+    message=Msg(
+        "l'élève aura {age} ans le {start}, premier jour de la période ; il faut avoir au moins {minimum} ans ({ref}).",
+        "the pupil will be {age} on {start}, the first day of the period; the minimum age is {minimum} ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def pupil_min_age(ctx: Context) -> Iterator[Hit]:
+    age = _age_at_start(ctx)
+    if age < limits.PUPIL_MIN_AGE:
+        start = ctx.agreement.period.start
+        yield Hit(("pupil", "birth_date"), {"age": age, "start": date_text(start), "minimum": limits.PUPIL_MIN_AGE})
+
+
+@rule(
+    id="GUARDIAN_REQUIRED",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("élève de moins de 18 ans à une date de la période", "pupil under 18 on any date of the period"),
+    limit=Msg("pupil.legal_guardian est renseigné", "pupil.legal_guardian is given"),
+    article=limits.ART_3,
+    message=Msg(
+        "l'élève n'a pas 18 ans le {start} (majeur le {adult}) : indiquez son représentant légal sous pupil.legal_guardian ; il signe la convention ({ref}).",
+        "the pupil is not 18 on {start} (adult on {adult}): give the legal guardian under pupil.legal_guardian; they sign the agreement ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def guardian_required(ctx: Context) -> Iterator[Hit]:
+    pupil, period = ctx.agreement.pupil, ctx.agreement.period
+    if pupil.legal_guardian is None and _minor_at_start(ctx):
+        adult = birthday(pupil.birth_date, limits.ADULT_AGE)
+        yield Hit(("pupil", "legal_guardian"), {"start": date_text(period.start), "adult": date_text(adult)})
+
+
+@rule(
+    id="GRATIFICATION_REQUIRED",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("convention de PFMP", "PFMP agreement"),
+    limit=Msg(
+        "plus de 308 h de présence (44 jours de 7 h : plus de deux mois) : finance.gratification est renseignée ; 462 h (trois mois) dans l'enseignement agricole",
+        "more than 308 hours of presence (44 days of 7 h: more than two months): finance.gratification is given; 462 h (three months) in agricultural education",
+    ),
+    article=limits.L124_6,
+    message=Msg(
+        "{total} de présence prévues sur la période, plus de {threshold} ({months}) : une gratification est due ; indiquez finance.gratification.hourly_amount ({ref}).",
+        "{total} of presence planned over the period, more than {threshold} ({months}): a gratification is due; give finance.gratification.hourly_amount ({ref}).",
+    ),
+)
+def gratification_required(ctx: Context) -> Iterator[Hit]:
+    agreement = ctx.agreement
+    if agreement.finance.gratification is not None:
+        return
+    total = sum(day.minutes for day in ctx.days or [])
+    if agreement.school.agricultural:
+        threshold, months = (
+            limits.GRATIFICATION_THRESHOLD_AGRICULTURAL,
+            Msg("trois mois, enseignement agricole", "three months, agricultural education"),
+        )
+    else:
+        threshold, months = limits.GRATIFICATION_THRESHOLD, Msg("deux mois", "two months")
+    if total > threshold:
+        yield Hit(("finance", "gratification"), {"total": duration(total), "threshold": duration(threshold), "months": months})
+
+
+@rule(
+    id="GRATIFICATION_MINIMUM",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("convention de PFMP avec gratification", "PFMP agreement with a gratification"),
+    limit=Msg(
+        "hourly_amount ≥ 15 % du plafond horaire de la sécurité sociale de l'année du premier jour (table datée ; année inconnue : avertissement et dernière valeur connue)",
+        "hourly_amount ≥ 15 % of the social-security hourly ceiling of the first day's year (dated table; unknown year: warning and latest known value)",
+    ),
+    article=limits.D124_8,
+    message=Msg("{text}", "{text}"),
+)
+def gratification_minimum(ctx: Context) -> Iterator[Hit]:
+    gratification = ctx.agreement.finance.gratification
+    if gratification is None:
+        return
+    year = ctx.agreement.period.start.year
+    known, exact = limits.ceiling(year)
+    minimum = known.minimum_gratification
+    if not exact:
+        text = Msg(
+            "convgen ne connaît pas encore le plafond horaire de la sécurité sociale de {year} : le minimum de {known_year} ({minimum}/h) a été appliqué ; vérifiez le montant en vigueur (URSSAF).",
+            "convgen does not know the social-security hourly ceiling of {year} yet: the {known_year} minimum ({minimum}/h) was applied; check the current figure (URSSAF).",
+        ).fill(year=year, known_year=known.year, minimum=euros(minimum))
+        yield Hit(("period", "start"), {"text": text}, severity=Severity.WARNING)
+    amount = gratification.hourly_amount
+    if amount < minimum:
+        text = Msg(
+            "gratification de {amount}/h, en dessous du minimum de {minimum}/h en {year} (15 % du plafond horaire de la sécurité sociale, {hourly}) ({ref}).",
+            "gratification of {amount}/h, below the minimum of {minimum}/h in {year} (15 % of the social-security hourly ceiling, {hourly}) ({ref}).",
+        ).fill(
+            amount=euros(amount),
+            minimum=euros(minimum),
+            year=known.year,
+            hourly=euros(known.hourly),
+            ref=limits.short_source(limits.D124_8),
+        )
+        yield Hit(("finance", "gratification", "hourly_amount"), {"text": text})
+
+
+@rule(
+    id="PERIOD_MAX_LENGTH",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("convention de PFMP", "PFMP agreement"),
+    limit=Msg("6 mois au plus chez un même organisme d'accueil", "6 months at most at the same host"),
+    article=limits.L124_5,
+    message=Msg(
+        "la période va du {start} au {end}, plus de {months} mois (dernier jour possible : {last}) ; une période en milieu professionnel ne peut dépasser {months} mois chez un même organisme ({ref}).",
+        "the period runs from {start} to {end}, more than {months} months (last possible day: {last}); a period at a host may not exceed {months} months ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def period_max_length(ctx: Context) -> Iterator[Hit]:
+    period = ctx.agreement.period
+    last = limits.add_months(period.start, limits.PERIOD_MAX_MONTHS) - dt.timedelta(days=1)
+    if period.end > last:
+        params = {
+            "start": date_text(period.start),
+            "end": date_text(period.end),
+            "last": date_text(last),
+            "months": limits.PERIOD_MAX_MONTHS,
+        }
+        yield Hit(("period", "end"), params)
+
+
+REGULATED = Msg(
+    "élève mineur affecté à des travaux réglementés (safety.regulated_work)", "minor pupil on regulated work (safety.regulated_work)"
+)
+
+
+def _regulated_minor(ctx: Context) -> bool:
+    return ctx.agreement.safety.regulated_work is not None and _minor_at_start(ctx)
+
+
+@rule(
+    id="REGULATED_WORK_MIN_AGE",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=REGULATED,
+    limit=Msg("au moins 15 ans le premier jour", "at least 15 years old on the first day"),
+    article=limits.D4153_15,
+    message=Msg(
+        "l'élève aura {age} ans le {start} : les travaux réglementés ne sont permis qu'à partir de {minimum} ans ({ref}).",
+        "the pupil will be {age} on {start}: regulated work is allowed from age {minimum} only ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def regulated_work_min_age(ctx: Context) -> Iterator[Hit]:
+    if _regulated_minor(ctx):
+        age = _age_at_start(ctx)
+        if age < limits.REGULATED_WORK_MIN_AGE:
+            yield Hit(
+                ("safety", "regulated_work"),
+                {"age": age, "start": date_text(ctx.agreement.period.start), "minimum": limits.REGULATED_WORK_MIN_AGE},
+            )
+
+
+M_MISSING = Msg("n'est pas indiquée", "is not given")
+M_LATE = Msg("est le {date}, après le premier jour ({start})", "is {date}, after the first day ({start})")
+
+
+def _dated_before_start(value: dt.date | None, start: dt.date) -> Msg | None:
+    if value is None:
+        return M_MISSING
+    if value > start:
+        return M_LATE.fill(date=date_text(value), start=date_text(start))
+    return None
+
+
+@rule(
+    id="REGULATED_WORK_DEROGATION",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=REGULATED,
+    limit=Msg(
+        "safety.regulated_work.derogation_date au plus tard le premier jour",
+        "safety.regulated_work.derogation_date on or before the first day",
+    ),
+    article=limits.R4153_40,
+    message=Msg(
+        "la date de la décision de dérogation aux travaux réglementés (safety.regulated_work.derogation_date) {problem} : elle doit précéder le début de la période ({ref}).",
+        "the date of the regulated-work derogation (safety.regulated_work.derogation_date) {problem}: it must come before the period starts ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def regulated_work_derogation(ctx: Context) -> Iterator[Hit]:
+    if _regulated_minor(ctx):
+        problem = _dated_before_start(ctx.agreement.safety.regulated_work.derogation_date, ctx.agreement.period.start)
+        if problem:
+            yield Hit(("safety", "regulated_work", "derogation_date"), {"problem": problem})
+
+
+@rule(
+    id="REGULATED_WORK_MEDICAL",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=REGULATED,
+    limit=Msg("pupil.medical_visit_date au plus tard le premier jour", "pupil.medical_visit_date on or before the first day"),
+    article=limits.R4153_40_MEDICAL,
+    message=Msg(
+        "la date de l'avis médical d'aptitude (pupil.medical_visit_date) {problem} : un élève mineur affecté à des travaux réglementés doit l'avoir reçu avant le début ({ref}).",
+        "the date of the medical fitness opinion (pupil.medical_visit_date) {problem}: a minor on regulated work must have it before the start ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def regulated_work_medical(ctx: Context) -> Iterator[Hit]:
+    if _regulated_minor(ctx):
+        problem = _dated_before_start(ctx.agreement.pupil.medical_visit_date, ctx.agreement.period.start)
+        if problem:
+            yield Hit(("pupil", "medical_visit_date"), {"problem": problem})
+
+
+@rule(
+    id="ELECTRICAL_CLEARANCE",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("élève habilité (safety.electrical_clearance)", "pupil with an electrical clearance (safety.electrical_clearance)"),
+    limit=Msg("training_certificate est renseigné", "training_certificate is given"),
+    article=limits.ART_11,
+    message=Msg(
+        "habilitation électrique {level} sans référence de formation : indiquez safety.electrical_clearance.training_certificate ({ref}).",
+        "electrical clearance {level} without a training reference: give safety.electrical_clearance.training_certificate ({ref}).",
+    ),
+    needs_consistency=False,
+)
+def electrical_clearance(ctx: Context) -> Iterator[Hit]:
+    clearance = ctx.agreement.safety.electrical_clearance
+    if clearance is not None and clearance.training_certificate is None:
+        yield Hit(("safety", "electrical_clearance", "training_certificate"), {"level": clearance.level})

@@ -1,0 +1,92 @@
+"""What the hour and rest rules share: how they read the dated schedule and word what they find."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+from convgen.calendar import Day, continuous_runs, rests
+from convgen.i18n import MONTHS_EN, WEEKDAYS_EN, Msg, date_fr, hours_fr, weekday_fr
+from convgen.loading import FieldPath
+from convgen.rules.base import Context
+from convgen.values import clock
+
+WEEKLY: FieldPath = ("schedule", "weekly")
+
+
+def duration(minutes: int) -> Msg:
+    """8 h 01 / 8h01."""
+    hours, rest = divmod(minutes, 60)
+    return Msg(hours_fr(minutes), f"{hours}h{rest:02d}" if rest else f"{hours}h")
+
+
+def on(date: dt.date) -> Msg:
+    """« mardi 13 janvier 2026 », as a date reads inside a sentence."""
+    return Msg(f"{weekday_fr(date)} {date_fr(date)}", f"{WEEKDAYS_EN[date.weekday()]} {date.day} {MONTHS_EN[date.month - 1]} {date.year}")
+
+
+def span(start: int, end: int) -> str:
+    return f"{clock(start)}-{clock(end)}"
+
+
+def week_cause(week: list[Day]) -> FieldPath:
+    """The schedule entry behind a week's hours: an exception that adds hours to its weekday, else the weekly pattern."""
+    for day in week:
+        if day.is_exception and day.minutes > 0:
+            return day.source
+    return WEEKLY
+
+
+def worked_weeks(ctx: Context) -> Iterator[tuple[list[Day], Day, int]]:
+    """Each calendar week with worked dates: its days, its first worked date (whose age judges it), its minutes."""
+    for week in ctx.weeks:
+        worked = [day for day in week if day.worked]
+        if worked:
+            yield week, worked[0], sum(day.minutes for day in worked)
+
+
+Limit = Callable[[dt.date], int | None]
+
+
+def days_over(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, int]]:
+    """Worked dates with more minutes than the limit that applies on them (None: the rule does not apply)."""
+    for day in ctx.days or []:
+        limit = limit_of(day.date) if day.worked else None
+        if limit is not None and day.minutes > limit:
+            yield day, limit
+
+
+def long_runs(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None]) -> Iterator[tuple[Day, object, int, int]]:
+    """Continuous work beyond the maximum: (day, run, maximum, break) for each such run."""
+    for day in ctx.days or []:
+        rule = rule_of(day.date) if day.worked else None
+        if rule is None:
+            continue
+        maximum, min_break = rule
+        for run in continuous_runs(day.slots, min_break):
+            if run.worked > maximum:
+                yield day, run, maximum, min_break
+                break
+
+
+def short_rests(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, Day, int, int]]:
+    """Successive worked days with less rest between them than the limit that applies after the first."""
+    for before, after, rest in rests(ctx.days or []):
+        limit = limit_of(before.date)
+        if limit is not None and rest < limit:
+            yield before, after, rest, limit
+
+
+def rest_cause(before: Day, after: Day) -> Day:
+    """The day to point at for a short rest: an exception if one of the two is, else the day that starts too early."""
+    return before if before.is_exception and not after.is_exception else after
+
+
+def holiday_hint(day: Day) -> Msg:
+    """How to make a worked holiday a rest day when it comes from the weekly pattern."""
+    if day.is_exception:
+        return Msg("", "")
+    return Msg(
+        " Pour en faire un jour de repos, ajoutez « {date}: [] » sous schedule.exceptions.",
+        " To make it a rest day, add '{date}: []' under schedule.exceptions.",
+    ).fill(date=day.date.isoformat())
