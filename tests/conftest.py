@@ -61,12 +61,12 @@ def remove_path(data: dict, dotted: str) -> None:
 
 def build_case(base: str, patch: dict | None = None, remove: list[str] | None = None) -> str:
     """An example agreement with a patch merged over it, as YAML text."""
-    data = yaml.safe_load(example_text(base))
+    data = yaml.load(example_text(base), Loader=yaml.CSafeLoader)
     if patch:
         data = deep_merge(data, patch)
     for dotted in remove or []:
         remove_path(data, dotted)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
 
 
 class Cli:

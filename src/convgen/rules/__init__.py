@@ -52,7 +52,8 @@ def run_rules(agreement: Agreement, lang: Lang, locate: Locate) -> list[Finding]
     for item in selected:
         if not item.needs_consistency:
             findings.extend(_run_one(item, ctx, lang, locate))
-    if any(f.is_error for f in findings):
+    # Only a broken calendar stops the rest; a legal error (say, the pupil's age) does not hide the others.
+    if any(f.is_error and REGISTRY[f.rule].group == "consistency" for f in findings):
         return findings
     for item in selected:
         if item.needs_consistency:

@@ -83,7 +83,7 @@ def adult_weekly_max(ctx: Context) -> Iterator[Hit]:
                 "limit": duration(limit),
                 "source": limits.short_source(article),
             }
-            yield Hit(week_cause(week), params, first.date, article=article)
+            yield Hit(week_cause(ctx, week), params, first.date, article=article)
 
 
 @rule(
@@ -161,7 +161,7 @@ def adult_daily_rest(ctx: Context) -> Iterator[Hit]:
 def adult_weekly_rest(ctx: Context) -> Iterator[Hit]:
     for week, first, _ in worked_weeks(ctx):
         if len(week) == 7 and all(day.worked for day in week) and ctx.is_adult(first.date):
-            yield Hit(week_cause(week), {"first": on(week[0].date)}, week[0].date)
+            yield Hit(week_cause(ctx, week), {"first": on(week[0].date)}, week[0].date)
 
 
 @rule(

@@ -37,6 +37,7 @@ class Context:
     def __init__(self, agreement: Agreement) -> None:
         self.agreement = agreement
         self.kind = agreement.kind
+        self._bands: dict[dt.date, limits.MinorBand | None] = {}
 
     @cached_property
     def days(self) -> list[Day] | None:
@@ -61,8 +62,12 @@ class Context:
 
     def band(self, date: dt.date) -> limits.MinorBand | None:
         """The minor's limits that apply on that date, or None when the person is an adult."""
-        age = self.age(date)
-        return limits.band(age) if age is not None else None
+        try:
+            return self._bands[date]
+        except KeyError:
+            age = self.age(date)
+            found = self._bands[date] = limits.band(age) if age is not None else None
+            return found
 
     def is_adult(self, date: dt.date) -> bool:
         return self.band(date) is None

@@ -68,7 +68,7 @@ def _weekly(ctx: Context, under_15: bool) -> Iterator[Hit]:
                 "age": ctx.age(first.date),
                 "limit": duration(band.weekly_max),
             }
-            yield Hit(week_cause(week), params, first.date)
+            yield Hit(week_cause(ctx, week), params, first.date)
 
 
 @rule(
@@ -145,8 +145,8 @@ def minor_work_window(ctx: Context) -> Iterator[Hit]:
     ),
     article=limits.L3162_3,
     message=Msg(
-        "{day} : {worked} de travail continu ({run}) ; un élève mineur doit avoir une pause d'au moins {min_break} minutes consécutives dès {maximum} de travail ({ref}).",
-        "{day}: {worked} of continuous work ({run}); a minor pupil must have a break of at least {min_break} consecutive minutes after {maximum} of work ({ref}).",
+        "{day} : {worked} de travail continu ({run}) ; un élève mineur ne peut travailler plus de {maximum} d'affilée sans une pause d'au moins {min_break} minutes consécutives ({ref}).",
+        "{day}: {worked} of continuous work ({run}); a minor pupil may not work more than {maximum} in a row without a break of at least {min_break} consecutive minutes ({ref}).",
     ),
 )
 def minor_break(ctx: Context) -> Iterator[Hit]:

@@ -29,10 +29,11 @@ def span(start: int, end: int) -> str:
     return f"{clock(start)}-{clock(end)}"
 
 
-def week_cause(week: list[Day]) -> FieldPath:
+def week_cause(ctx: Context, week: list[Day]) -> FieldPath:
     """The schedule entry behind a week's hours: an exception that adds hours to its weekday, else the weekly pattern."""
+    weekly = ctx.agreement.schedule.weekly
     for day in week:
-        if day.is_exception and day.minutes > 0:
+        if day.is_exception and day.minutes > sum(slot.minutes for slot in weekly.slots(day.date.weekday())):
             return day.source
     return WEEKLY
 

@@ -1,0 +1,164 @@
+"""Ages, weeks, public holidays and the dated tables the rules read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from conftest import ROOT
+from convgen import limits
+from convgen.calendar import Day, age_on, birthday, continuous_runs, holiday_subdivision, public_holidays, rests, weeks
+from convgen.rules import REGISTRY, catalogue
+from convgen.values import Slot
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("birth", "date", "age"),
+    [
+        (D(2010, 1, 14), D(2026, 1, 13), 15),
+        (D(2010, 1, 14), D(2026, 1, 14), 16),  # a birthday counts from that day on
+        (D(2008, 2, 29), D(2026, 2, 28), 17),
+        (D(2008, 2, 29), D(2026, 3, 1), 18),  # born on 29 February: 1 March in other years
+        (D(2008, 2, 29), D(2024, 2, 29), 16),
+    ],
+)
+def test_age_on_a_date(birth: dt.date, date: dt.date, age: int) -> None:
+    assert age_on(birth, date) == age
+
+
+def test_birthday_of_a_leap_day() -> None:
+    assert birthday(D(2008, 2, 29), 18) == D(2026, 3, 1)
+    assert birthday(D(2008, 5, 14), 18) == D(2026, 5, 14)
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "subdivision"),
+    [
+        ("69007", None),
+        ("57000", "57"),
+        ("67000", "6AE"),
+        ("68100", "6AE"),
+        ("97110", "971"),
+        ("97200", "972"),
+        ("97300", "973"),
+        ("97400", "974"),
+        ("97600", "976"),
+        ("97133", "BL"),
+        ("97150", "MF"),
+        ("20000", None),
+    ],
+)
+def test_holiday_subdivision_from_the_postal_code(postal_code: str, subdivision: str | None) -> None:
+    assert holiday_subdivision(postal_code) == subdivision
+
+
+def test_good_friday_and_saint_stephen_only_in_alsace_moselle() -> None:
+    year = (D(2026, 1, 1), D(2026, 12, 31))
+    lyon, strasbourg, metz = (public_holidays(code, *year) for code in ("69007", "67000", "57000"))
+    assert len(lyon) == 11
+    assert D(2026, 4, 3) not in lyon and D(2026, 12, 26) not in lyon
+    for local in (strasbourg, metz):
+        assert local[D(2026, 4, 3)] == "Vendredi saint"
+        assert D(2026, 12, 26) in local
+        assert len(local) == 13
+
+
+def test_national_days_everywhere() -> None:
+    lyon = public_holidays("69007", D(2026, 1, 1), D(2026, 12, 31))
+    assert lyon[D(2026, 4, 6)] == "Lundi de Pâques"
+    assert lyon[D(2026, 5, 14)] == "Ascension"
+    assert lyon[D(2026, 5, 25)] == "Lundi de Pentecôte"
+    assert D(2026, 5, 1) in lyon and D(2026, 7, 14) in lyon and D(2026, 11, 11) in lyon
+
+
+def test_overseas_days() -> None:
+    reunion = public_holidays("97400", D(2026, 1, 1), D(2026, 12, 31))
+    assert reunion[D(2026, 12, 20)] == "Abolition de l'esclavage"
+    assert D(2026, 12, 20) not in public_holidays("69007", D(2026, 1, 1), D(2026, 12, 31))
+    assert D(2026, 5, 27) in public_holidays("97110", D(2026, 5, 1), D(2026, 5, 31))
+
+
+def test_holidays_across_years_and_in_english() -> None:
+    found = public_holidays("69007", D(2026, 12, 20), D(2027, 1, 5), "en")
+    assert list(found) == [D(2026, 12, 25), D(2027, 1, 1)]
+    assert found[D(2027, 1, 1)] == "New Year's Day"
+
+
+def _day(date: dt.date, *slots: tuple[int, int]) -> Day:
+    return Day(date, tuple(Slot(a, b) for a, b in slots), ("schedule", "weekly", "monday"))
+
+
+def test_weeks_are_calendar_weeks_cut_by_the_period() -> None:
+    days = [_day(D(2026, 1, 14) + dt.timedelta(days=n)) for n in range(10)]  # Wednesday 14 to Friday 23
+    grouped = weeks(days)
+    assert [[d.date.day for d in week] for week in grouped] == [[14, 15, 16, 17, 18], [19, 20, 21, 22, 23]]
+
+
+def test_continuous_runs_join_short_pauses_and_count_worked_time() -> None:
+    slots = [Slot(480, 600), Slot(610, 750), Slot(780, 900)]  # 08:00-10:00, 10:10-12:30, 13:00-15:00
+    runs = continuous_runs(slots, 30)
+    assert [(r.start, r.end, r.worked) for r in runs] == [(480, 750, 260), (780, 900, 120)]
+    assert len(continuous_runs(slots, 31)) == 1
+
+
+def test_rests_between_worked_days_skip_rest_days() -> None:
+    days = [_day(D(2026, 1, 12), (480, 1200)), _day(D(2026, 1, 13)), _day(D(2026, 1, 14), (420, 600))]
+    [(before, after, rest)] = rests(days)
+    assert (before.date.day, after.date.day, rest) == (12, 14, 24 * 60 + 4 * 60 + 7 * 60)
+
+
+def test_minor_bands_follow_the_table_of_rules_md() -> None:
+    table = {age: limits.band(age) for age in range(13, 19)}
+    assert table[18] is None
+    assert [(b.daily_max, b.weekly_max, b.window, b.daily_rest) for b in (table[14], table[15], table[16], table[17])] == [
+        (420, 1800, (360, 1200), 840),
+        (420, 2100, (360, 1200), 840),
+        (480, 2100, (360, 1320), 720),
+        (480, 2100, (360, 1320), 720),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("year", "minimum"),
+    [(2022, "3.90"), (2023, "4.05"), (2024, "4.35"), (2025, "4.35"), (2026, "4.50")],
+)
+def test_gratification_minimum_of_the_dated_table(year: int, minimum: str) -> None:
+    ceiling, known = limits.ceiling(year)
+    assert known and ceiling.minimum_gratification == Decimal(minimum)
+
+
+def test_a_year_beyond_the_table_takes_the_latest_value() -> None:
+    ceiling, known = limits.ceiling(limits.CEILINGS[-1].year + 1)
+    assert not known and ceiling is limits.CEILINGS[-1]
+    years = [item.year for item in limits.CEILINGS]
+    assert years == sorted(years) == list(range(years[0], years[-1] + 1))
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [(D(2026, 1, 12), 6, D(2026, 7, 12)), (D(2026, 8, 31), 6, D(2027, 2, 28)), (D(2027, 8, 31), 6, D(2028, 2, 29))],
+)
+def test_add_months(start: dt.date, months: int, expected: dt.date) -> None:
+    assert limits.add_months(start, months) == expected
+
+
+def test_every_rule_of_the_contract_is_declared() -> None:
+    text = (ROOT.parent / "shared" / "contract" / "rules.md").read_text(encoding="utf-8")
+    ids = set(re.findall(r"^\| `([A-Z0-9_]+)`", text, flags=re.M))
+    assert ids - set(REGISTRY) == set()
+    assert {"MINOR_DAILY_MAX", "GRATIFICATION_MINIMUM", "IMMERSION_MAX_DAYS", "YAML_SYNTAX"} <= ids
+
+
+def test_the_catalogue_comes_from_the_declarations() -> None:
+    entries = {entry["id"]: entry for entry in catalogue("fr")}
+    assert set(entries) == set(REGISTRY)
+    assert entries["MINOR_DAILY_MAX"]["article"] == "Code du travail, art. L3162-1"
+    assert entries["ADULT_PUBLIC_HOLIDAY"]["severity"] == "warning"
+    assert entries["IMMERSION_MAX_DAYS"]["kinds"] == ["immersion"]
+    english = {entry["id"]: entry for entry in catalogue("en")}
+    assert english["MINOR_BREAK"]["limit"] != entries["MINOR_BREAK"]["limit"]
