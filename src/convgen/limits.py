@@ -71,7 +71,7 @@ class MinorBand:
         return self.min_age <= age <= self.max_age
 
 
-_UNDER_16_DAILY = "guide national des PFMP (moins de 16 ans : 7 h)"
+_UNDER_16_DAILY = "guide national des PFMP : 7 h avant 16 ans"
 
 MINOR_BANDS = (
     MinorBand(0, 14, Msg("moins de 15 ans", "under 15"), 7 * 60, _UNDER_16_DAILY, 30 * 60, (6 * 60, 20 * 60), 14 * 60),
