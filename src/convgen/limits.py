@@ -83,7 +83,9 @@ ADULT_AGE = 18
 
 
 def band(age: int) -> MinorBand | None:
-    """The minor's limits at that age, or None for an adult."""
+    """The minor's limits at that age, or None for an adult (a date before birth gets the strictest)."""
+    if age < 0:
+        return MINOR_BANDS[0]
     return next((item for item in MINOR_BANDS if item.covers(age)), None)
 
 

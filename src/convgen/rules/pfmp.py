@@ -38,17 +38,24 @@ def _minor_at_start(ctx: Context) -> bool:
     applies_to=Msg("élève", "pupil"),
     limit=Msg("au moins 14 ans le premier jour", "at least 14 years old on the first day"),
     article=limits.L4153_1,
-    message=Msg(
-        "l'élève aura {age} ans le {start}, premier jour de la période ; il faut avoir au moins {minimum} ans ({ref}).",
-        "the pupil will be {age} on {start}, the first day of the period; the minimum age is {minimum} ({ref}).",
-    ),
+    message=Msg("{text}", "{text}"),
     needs_consistency=False,
 )
 def pupil_min_age(ctx: Context) -> Iterator[Hit]:
     age = _age_at_start(ctx)
-    if age < limits.PUPIL_MIN_AGE:
-        start = ctx.agreement.period.start
-        yield Hit(("pupil", "birth_date"), {"age": age, "start": date_text(start), "minimum": limits.PUPIL_MIN_AGE})
+    start, birth = ctx.agreement.period.start, ctx.agreement.pupil.birth_date
+    if birth > start:
+        text = Msg(
+            "la date de naissance ({birth}) est après le premier jour de la période ({start}) : vérifiez pupil.birth_date et period.start.",
+            "the birth date ({birth}) is after the first day of the period ({start}): check pupil.birth_date and period.start.",
+        ).fill(birth=date_text(birth), start=date_text(start))
+        yield Hit(("pupil", "birth_date"), {"text": text})
+    elif age < limits.PUPIL_MIN_AGE:
+        text = Msg(
+            "l'élève aura {age} ans le {start}, premier jour de la période ; il faut avoir au moins {minimum} ans ({ref}).",
+            "the pupil will be {age} on {start}, the first day of the period; the minimum age is {minimum} ({ref}).",
+        ).fill(age=age, start=date_text(start), minimum=limits.PUPIL_MIN_AGE, ref=limits.short_source(limits.L4153_1))
+        yield Hit(("pupil", "birth_date"), {"text": text})
 
 
 @rule(
