@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, example_text, replace_once
+from conftest import EXAMPLES, ROOT, example_text, replace_once
 from convgen import __version__
 from convgen.rules import REGISTRY
 
@@ -268,3 +268,17 @@ def test_usage_errors_follow_the_language(cli, workdir: Path) -> None:
     assert french.exit_code == 2 and "fichier introuvable" in french.stderr
     english = cli("validate", "absent.yaml", "--lang", "en")
     assert english.exit_code == 2 and "file not found" in english.stderr
+
+
+def test_the_rules_page_is_generated_from_the_declarations(cli) -> None:
+    result = cli("rules", "--format", "markdown")
+    assert result.exit_code == 0
+    assert "| `MINOR_DAILY_MAX` | erreur |" in result.stdout
+    page = (ROOT / "docs" / "RULES.md").read_text(encoding="utf-8")
+    assert result.stdout == page, "docs/RULES.md is stale: run `convgen rules --format markdown > docs/RULES.md`"
+
+
+def test_the_rules_page_in_english(cli) -> None:
+    result = cli("rules", "--format", "markdown", "--lang", "en")
+    assert result.exit_code == 0
+    assert "| `ADULT_PUBLIC_HOLIDAY` | warning |" in result.stdout

@@ -34,6 +34,7 @@ class ReportFormat(str, Enum):
 class CatalogueFormat(str, Enum):
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
 class Kind(str, Enum):
@@ -188,7 +189,7 @@ def schema(
 @app.command()
 @handled
 def rules(
-    format: Annotated[CatalogueFormat, typer.Option("--format", help="text (défaut) ou json.")] = CatalogueFormat.text,
+    format: Annotated[CatalogueFormat, typer.Option("--format", help="text (défaut), json ou markdown (la page docs/RULES.md).")] = CatalogueFormat.text,
     lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
 ) -> None:
     """Liste les règles vérifiées : identifiant, gravité, à qui elle s'applique, limite, article."""
@@ -198,7 +199,11 @@ def rules(
     if format is CatalogueFormat.json:
         sys.stdout.write(json.dumps({"convgen": __version__, "rules": rows}, ensure_ascii=False, indent=2) + "\n")
         return
-    from convgen.report import print_rules
+    from convgen.report import print_rules, rules_markdown
+
+    if format is CatalogueFormat.markdown:
+        sys.stdout.write(rules_markdown(rows, GROUPS, lang.value))
+        return
 
     print_rules(_stdout(), rows, GROUPS, lang.value)
 

@@ -151,12 +151,41 @@ def print_text(console: Console, results: Sequence[FileResult], strict: bool, la
         console.print(Text(summary_line(results, strict, lang), style="bold"))
 
 
+RULE_HEADERS = {
+    "fr": ("règle", "gravité", "s'applique à", "limite", "source"),
+    "en": ("rule", "severity", "applies to", "limit", "source"),
+}
+M_RULES_TITLE = Msg("Règles vérifiées par convgen", "Rules checked by convgen")
+M_RULES_INTRO = Msg(
+    "Page produite par `convgen rules --format markdown` à partir des déclarations des règles : ne pas la modifier à la main.",
+    "Page produced by `convgen rules --format markdown --lang en` from the rule declarations: do not edit it by hand.",
+)
+
+
+def rules_markdown(rows: list[dict[str, Any]], groups: dict[str, Msg], lang: Lang) -> str:
+    """The catalogue as a Markdown page (docs/RULES.md), one table per group."""
+
+    def cell(value: object) -> str:
+        return str(value or "—").replace("|", "\\|")
+
+    lines = [f"# {M_RULES_TITLE.get(lang)}", "", M_RULES_INTRO.get(lang), ""]
+    for group, title in groups.items():
+        members = [row for row in rows if row["group"] == group]
+        if not members:
+            continue
+        lines += [f"## {title.get(lang)}", "", "| " + " | ".join(RULE_HEADERS[lang]) + " |", "|---|---|---|---|---|"]
+        for row in members:
+            severity = SEVERITY_WORD[Severity(row["severity"])].get(lang)
+            values = (f"`{row['id']}`", severity, row["applies_to"], row["limit"], row["article"])
+            lines.append("| " + " | ".join(cell(value) for value in values) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def print_rules(console: Console, rows: list[dict[str, Any]], groups: dict[str, Msg], lang: Lang) -> None:
     from rich.table import Table
 
-    headers = (
-        ("règle", "gravité", "s'applique à", "limite", "source") if lang == "fr" else ("rule", "severity", "applies to", "limit", "source")
-    )
+    headers = RULE_HEADERS[lang]
     for group, title in groups.items():
         members = [row for row in rows if row["group"] == group]
         if not members:

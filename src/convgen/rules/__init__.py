@@ -69,6 +69,15 @@ GROUPS = {
 }
 
 
+# The order `convgen rules` lists the rule modules in, as rules.md does.
+_MODULES = ("consistency", "minors", "pfmp", "adults", "immersion", "formalities")
+
+
+def _listing_order(item: Rule) -> int:
+    module = item.check.__module__.rsplit(".", 1)[-1] if item.check is not None else "consistency"
+    return _MODULES.index(module)
+
+
 def catalogue(lang: Lang = "fr") -> list[dict[str, object]]:
     """Every rule as `convgen rules` shows it, straight from the declarations."""
     return [
@@ -81,5 +90,5 @@ def catalogue(lang: Lang = "fr") -> list[dict[str, object]]:
             "limit": item.limit.get(lang),
             "article": item.article,
         }
-        for item in REGISTRY.values()
+        for item in sorted(REGISTRY.values(), key=_listing_order)
     ]
