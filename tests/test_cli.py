@@ -238,7 +238,8 @@ def test_rules_catalogue_lists_every_registered_rule(cli) -> None:
     result = cli("rules", "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)["rules"]
-    assert [row["id"] for row in rows] == list(REGISTRY)
+    assert sorted(row["id"] for row in rows) == sorted(REGISTRY)
+    assert [row["id"] for row in rows][:2] == ["YAML_SYNTAX", "SCHEMA"]
     for row in rows:
         assert set(row) == {"id", "severity", "kinds", "group", "applies_to", "limit", "article"}
     text = cli("rules")
