@@ -189,7 +189,9 @@ def schema(
 @app.command()
 @handled
 def rules(
-    format: Annotated[CatalogueFormat, typer.Option("--format", help="text (défaut), json ou markdown (la page docs/RULES.md).")] = CatalogueFormat.text,
+    format: Annotated[
+        CatalogueFormat, typer.Option("--format", help="text (défaut), json ou markdown (la page docs/RULES.md).")
+    ] = CatalogueFormat.text,
     lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
 ) -> None:
     """Liste les règles vérifiées : identifiant, gravité, à qui elle s'applique, limite, article."""

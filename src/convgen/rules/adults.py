@@ -9,14 +9,12 @@ from convgen.findings import Severity
 from convgen.i18n import Msg
 from convgen.rules.base import ALL_KINDS, Context, Hit, rule
 from convgen.rules.reading import (
+    break_hits,
     days_over,
     duration,
     holiday_hint,
-    long_runs,
     on,
-    rest_cause,
-    short_rests,
-    span,
+    rest_hits,
     week_cause,
     worked_weeks,
 )
@@ -103,12 +101,7 @@ def adult_weekly_max(ctx: Context) -> Iterator[Hit]:
     ),
 )
 def adult_break(ctx: Context) -> Iterator[Hit]:
-    def limits_on(date):
-        return (limits.ADULT_MAX_CONTINUOUS, limits.ADULT_MIN_BREAK) if ctx.is_adult(date) else None
-
-    for day, run, maximum, min_break in long_runs(ctx, limits_on):
-        params = {"worked": duration(run.worked), "run": span(run.start, run.end), "maximum": duration(maximum), "min_break": min_break}
-        yield Hit(day.source, params, day.date)
+    return break_hits(ctx, lambda date: (limits.ADULT_MAX_CONTINUOUS, limits.ADULT_MIN_BREAK) if ctx.is_adult(date) else None)
 
 
 @rule(
@@ -128,17 +121,7 @@ def adult_break(ctx: Context) -> Iterator[Hit]:
     ),
 )
 def adult_daily_rest(ctx: Context) -> Iterator[Hit]:
-    for before, after, rest, limit in short_rests(ctx, _adult_limit(ctx, limits.ADULT_DAILY_REST)):
-        cause = rest_cause(before, after)
-        params = {
-            "rest": duration(rest),
-            "before": on(before.date),
-            "end": clock(before.end),
-            "after": on(after.date),
-            "start": clock(after.start),
-            "limit": duration(limit),
-        }
-        yield Hit(cause.source, params, cause.date)
+    return rest_hits(ctx, _adult_limit(ctx, limits.ADULT_DAILY_REST))
 
 
 @rule(

@@ -9,14 +9,12 @@ from convgen.findings import Severity
 from convgen.i18n import Msg
 from convgen.rules.base import Context, Hit, rule
 from convgen.rules.reading import (
+    break_hits,
     days_over,
     duration,
     holiday_hint,
-    long_runs,
     on,
-    rest_cause,
-    short_rests,
-    span,
+    rest_hits,
     week_cause,
     worked_weeks,
 )
@@ -150,12 +148,7 @@ def minor_work_window(ctx: Context) -> Iterator[Hit]:
     ),
 )
 def minor_break(ctx: Context) -> Iterator[Hit]:
-    def limits_on(date):
-        return (limits.MINOR_MAX_CONTINUOUS, limits.MINOR_MIN_BREAK) if ctx.band(date) else None
-
-    for day, run, maximum, min_break in long_runs(ctx, limits_on):
-        params = {"worked": duration(run.worked), "run": span(run.start, run.end), "maximum": duration(maximum), "min_break": min_break}
-        yield Hit(day.source, params, day.date)
+    return break_hits(ctx, lambda date: (limits.MINOR_MAX_CONTINUOUS, limits.MINOR_MIN_BREAK) if ctx.band(date) else None)
 
 
 @rule(
@@ -175,18 +168,7 @@ def minor_break(ctx: Context) -> Iterator[Hit]:
     ),
 )
 def minor_daily_rest(ctx: Context) -> Iterator[Hit]:
-    for before, after, rest, limit in short_rests(ctx, lambda date: band.daily_rest if (band := ctx.band(date)) else None):
-        cause = rest_cause(before, after)
-        params = {
-            "rest": duration(rest),
-            "before": on(before.date),
-            "end": clock(before.end),
-            "after": on(after.date),
-            "start": clock(after.start),
-            "age": ctx.age(before.date),
-            "limit": duration(limit),
-        }
-        yield Hit(cause.source, params, cause.date)
+    return rest_hits(ctx, lambda date: band.daily_rest if (band := ctx.band(date)) else None)
 
 
 M_SUNDAY = Msg("travail prévu un dimanche", "work planned on a Sunday")

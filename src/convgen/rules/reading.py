@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from convgen.calendar import Day, continuous_runs, rests
 from convgen.i18n import MONTHS_EN, WEEKDAYS_EN, Msg, date_fr, hours_fr, weekday_fr
 from convgen.loading import FieldPath
-from convgen.rules.base import Context
+from convgen.rules.base import Context, Hit
 from convgen.values import clock
 
 WEEKLY: FieldPath = ("schedule", "weekly")
@@ -57,30 +57,40 @@ def days_over(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, int]]:
             yield day, limit
 
 
-def long_runs(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None]) -> Iterator[tuple[Day, object, int, int]]:
-    """Continuous work beyond the maximum: (day, run, maximum, break) for each such run."""
+def break_hits(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None]) -> Iterator[Hit]:
+    """Days with continuous work beyond the maximum; rule_of gives (maximum, break) on a date, or None."""
     for day in ctx.days or []:
         rule = rule_of(day.date) if day.worked else None
         if rule is None:
             continue
         maximum, min_break = rule
-        for run in continuous_runs(day.slots, min_break):
-            if run.worked > maximum:
-                yield day, run, maximum, min_break
-                break
+        run = next((run for run in continuous_runs(day.slots, min_break) if run.worked > maximum), None)
+        if run is not None:
+            params = {"worked": duration(run.worked), "run": span(run.start, run.end), "maximum": duration(maximum), "min_break": min_break}
+            yield Hit(day.source, params, day.date)
 
 
-def short_rests(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, Day, int, int]]:
-    """Successive worked days with less rest between them than the limit that applies after the first."""
+def rest_hits(ctx: Context, limit_of: Limit) -> Iterator[Hit]:
+    """Successive worked days with less rest between them than the limit that applies after the first.
+
+    The finding points at an exception if one of the two days is one and the other is not,
+    else at the day that starts too early.
+    """
     for before, after, rest in rests(ctx.days or []):
         limit = limit_of(before.date)
-        if limit is not None and rest < limit:
-            yield before, after, rest, limit
-
-
-def rest_cause(before: Day, after: Day) -> Day:
-    """The day to point at for a short rest: an exception if one of the two is, else the day that starts too early."""
-    return before if before.is_exception and not after.is_exception else after
+        if limit is None or rest >= limit:
+            continue
+        cause = before if before.is_exception and not after.is_exception else after
+        params = {
+            "rest": duration(rest),
+            "before": on(before.date),
+            "end": clock(before.end),
+            "after": on(after.date),
+            "start": clock(after.start),
+            "age": ctx.age(before.date),
+            "limit": duration(limit),
+        }
+        yield Hit(cause.source, params, cause.date)
 
 
 def holiday_hint(day: Day) -> Msg:
