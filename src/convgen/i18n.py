@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Literal, NamedTuple
 
 Lang = Literal["fr", "en"]
@@ -68,17 +69,32 @@ def weekday_fr(value: dt.date) -> str:
     return WEEKDAYS_FR[value.weekday()]
 
 
+def weekday_date(value: dt.date) -> Msg:
+    """« mardi 13 janvier 2026 » / « Tuesday 13 January 2026 », as a date reads inside a sentence."""
+    return Msg(f"{weekday_fr(value)} {date_fr(value)}", f"{WEEKDAYS_EN[value.weekday()]} {date_text(value).en}")
+
+
 def date_long(value: dt.date, lang: Lang) -> str:
     """« Mardi 13 janvier 2026 » / « Tuesday 13 January 2026 », as messages start."""
-    if lang == "en":
-        return f"{WEEKDAYS_EN[value.weekday()]} {value.day} {MONTHS_EN[value.month - 1]} {value.year}"
-    return f"{weekday_fr(value).capitalize()} {date_fr(value)}"
+    text = weekday_date(value).get(lang)
+    return text[0].upper() + text[1:]
 
 
 def hours_fr(minutes: int) -> str:
     """7 h 30, 8 h, 0 h 45: the way French documents write durations."""
     hours, rest = divmod(int(minutes), 60)
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def hours_text(minutes: int) -> Msg:
+    """A duration as a message reads it: « 8 h 01 » / « 8h01 »."""
+    hours, rest = divmod(int(minutes), 60)
+    return Msg(hours_fr(minutes), f"{hours}h{rest:02d}" if rest else f"{hours}h")
+
+
+def euros(amount: Decimal) -> Msg:
+    """An amount as a message reads it: « 4,50 € » / « €4.50 »."""
+    return Msg(f"{amount:.2f} €".replace(".", ","), f"€{amount:.2f}")
 
 
 def plural(count: int, one: str, many: str, lang: Lang = "fr") -> str:

@@ -6,14 +6,12 @@ from collections.abc import Iterator
 
 from convgen import limits
 from convgen.findings import Severity
-from convgen.i18n import Msg
+from convgen.i18n import Msg, hours_text, weekday_date
 from convgen.rules.base import ALL_KINDS, Context, Hit, rule
 from convgen.rules.reading import (
     break_hits,
     days_over,
-    duration,
     holiday_hint,
-    on,
     rest_hits,
     week_cause,
     worked_weeks,
@@ -47,7 +45,7 @@ def _adult_limit(ctx: Context, value: int):
 )
 def adult_daily_max(ctx: Context) -> Iterator[Hit]:
     for day, limit in days_over(ctx, _adult_limit(ctx, limits.ADULT_DAILY_MAX)):
-        yield Hit(day.source, {"worked": duration(day.minutes), "limit": duration(limit)}, day.date)
+        yield Hit(day.source, {"worked": hours_text(day.minutes), "limit": hours_text(limit)}, day.date)
 
 
 @rule(
@@ -62,8 +60,8 @@ def adult_daily_max(ctx: Context) -> Iterator[Hit]:
     ),
     article="Code du travail, art. L3121-27 (PFMP, convention type art. 6) et L3121-20 (immersion)",
     message=Msg(
-        "Semaine du {first} : {worked} de travail prévues ; {who} ne peut dépasser {limit} par semaine ({source}).",
-        "Week of {first}: {worked} of work planned; {who} may not work more than {limit} a week ({source}).",
+        "Semaine du {first} : {worked} de travail prévues ; {who} ne peut dépasser {limit} par semaine ({ref}).",
+        "Week of {first}: {worked} of work planned; {who} may not work more than {limit} a week ({ref}).",
     ),
     unit="week",
 )
@@ -75,11 +73,10 @@ def adult_weekly_max(ctx: Context) -> Iterator[Hit]:
     for week, first, minutes in worked_weeks(ctx):
         if ctx.is_adult(first.date) and minutes > limit:
             params = {
-                "first": on(week[0].date),
-                "worked": duration(minutes),
+                "first": weekday_date(week[0].date),
+                "worked": hours_text(minutes),
                 "who": who,
-                "limit": duration(limit),
-                "source": limits.short_source(article),
+                "limit": hours_text(limit),
             }
             yield Hit(week_cause(ctx, week), params, first.date, article=article)
 
@@ -144,7 +141,7 @@ def adult_daily_rest(ctx: Context) -> Iterator[Hit]:
 def adult_weekly_rest(ctx: Context) -> Iterator[Hit]:
     for week, first, _ in worked_weeks(ctx):
         if len(week) == 7 and all(day.worked for day in week) and ctx.is_adult(first.date):
-            yield Hit(week_cause(ctx, week), {"first": on(week[0].date)}, week[0].date)
+            yield Hit(week_cause(ctx, week), {"first": weekday_date(week[0].date)}, week[0].date)
 
 
 @rule(

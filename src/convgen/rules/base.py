@@ -25,8 +25,9 @@ class Hit:
     path: FieldPath
     params: dict[str, Any] = field(default_factory=dict)
     date: dt.date | None = None
-    # A rule may say something milder than its breach (e.g. a figure it had to assume),
-    # or cite the one article of several that applies to this agreement.
+    # A rule may say something other than its usual breach (e.g. a figure it had to assume,
+    # with a milder severity), or cite the one article of several that applies here.
+    message: Msg | None = None
     severity: Severity | None = None
     article: str | None = None
 
@@ -115,10 +116,12 @@ def format_message(rule: Rule, hit: Hit, count: int, lang: Lang) -> str:
     params = dict(hit.params)
     if hit.date is not None:
         params.setdefault("day", date_long(hit.date, lang))
-    if rule.article:
-        params.setdefault("ref", limits.short_source(rule.article))
-    assert rule.message is not None, rule.id
-    text = rule.message.get(lang).format_map(_Params(params, lang))
+    article = hit.article or rule.article
+    if article:
+        params.setdefault("ref", limits.short_source(article))
+    message = hit.message or rule.message
+    assert message is not None, rule.id
+    text = message.get(lang).format_map(_Params(params, lang))
     if count > 1:
         text += M_MORE[rule.unit].get(lang).format(count=count)
     return text

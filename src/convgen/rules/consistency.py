@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from convgen.findings import Severity
-from convgen.i18n import Msg, date_long, date_text
+from convgen.i18n import WEEKDAYS_EN, WEEKDAYS_FR, Msg, date_long, date_text
 from convgen.models import WEEKDAYS
 from convgen.rules.base import ALL_KINDS, Context, Hit, declare, rule
 from convgen.values import Slot
@@ -84,15 +84,7 @@ def exception_outside_period(ctx: Context) -> Iterator[Hit]:
 
 
 M_WEEKDAY = Msg("{day} (semaine type)", "{day} (weekly pattern)")
-DAY_NAMES = dict(
-    zip(
-        WEEKDAYS,
-        zip(
-            ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"),
-            ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        ),
-    )
-)
+DAY_NAMES = {name: Msg(WEEKDAYS_FR[index].capitalize(), WEEKDAYS_EN[index]) for index, name in enumerate(WEEKDAYS)}
 M_BACKWARDS = Msg(
     "le créneau {slot} finit avant de commencer (pas de créneau à cheval sur minuit)",
     "the slot {slot} ends before it starts (no slot across midnight)",
@@ -138,8 +130,7 @@ def slot_invalid(ctx: Context) -> Iterator[Hit]:
     for name in WEEKDAYS:
         problem = slot_problem(getattr(schedule.weekly, name))
         if problem:
-            fr, en = DAY_NAMES[name]
-            yield Hit(("schedule", "weekly", name), {"where": M_WEEKDAY.fill(day=Msg(fr, en)), "reason": problem})
+            yield Hit(("schedule", "weekly", name), {"where": M_WEEKDAY.fill(day=DAY_NAMES[name]), "reason": problem})
     for date, slots in schedule.exceptions.items():
         problem = slot_problem(slots)
         if problem:

@@ -6,14 +6,12 @@ from collections.abc import Iterator
 
 from convgen import limits
 from convgen.findings import Severity
-from convgen.i18n import Msg
+from convgen.i18n import Msg, hours_text, weekday_date
 from convgen.rules.base import Context, Hit, rule
 from convgen.rules.reading import (
     break_hits,
     days_over,
-    duration,
     holiday_hint,
-    on,
     rest_hits,
     week_cause,
     worked_weeks,
@@ -44,7 +42,7 @@ MINOR = Msg("élève mineur", "minor pupil")
 def minor_daily_max(ctx: Context) -> Iterator[Hit]:
     for day, limit in days_over(ctx, lambda date: band.daily_max if (band := ctx.band(date)) else None):
         band = ctx.band(day.date)
-        params = {"worked": duration(day.minutes), "age": ctx.age(day.date), "limit": duration(limit), "source": band.daily_source}
+        params = {"worked": hours_text(day.minutes), "age": ctx.age(day.date), "limit": hours_text(limit), "source": band.daily_source}
         yield Hit(day.source, params, day.date)
 
 
@@ -61,10 +59,10 @@ def _weekly(ctx: Context, under_15: bool) -> Iterator[Hit]:
             continue
         if minutes > band.weekly_max:
             params = {
-                "first": on(week[0].date),
-                "worked": duration(minutes),
+                "first": weekday_date(week[0].date),
+                "worked": hours_text(minutes),
                 "age": ctx.age(first.date),
-                "limit": duration(band.weekly_max),
+                "limit": hours_text(band.weekly_max),
             }
             yield Hit(week_cause(ctx, week), params, first.date)
 

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 
 from convgen import limits
-from convgen.calendar import age_on, birthday
+from convgen.calendar import birthday
 from convgen.findings import Severity
-from convgen.i18n import Msg, date_text
+from convgen.i18n import Msg, date_text, euros, hours_text
 from convgen.rules.base import Context, Hit, rule
-from convgen.rules.reading import duration
 
 PFMP = frozenset({"pfmp"})
 GROUP = "pfmp"
 
 
-def euros(amount: Decimal) -> Msg:
-    """4,50 € / €4.50."""
-    return Msg(f"{amount:.2f} €".replace(".", ","), f"€{amount:.2f}")
-
-
 def _age_at_start(ctx: Context) -> int:
-    return age_on(ctx.agreement.pupil.birth_date, ctx.agreement.period.start)
+    return ctx.age(ctx.agreement.period.start)
 
 
 def _minor_at_start(ctx: Context) -> bool:
     return _age_at_start(ctx) < limits.ADULT_AGE
+
+
+M_BORN_AFTER_START = Msg(
+    "la date de naissance ({birth}) est après le premier jour de la période ({start}) : vérifiez pupil.birth_date et period.start.",
+    "the birth date ({birth}) is after the first day of the period ({start}): check pupil.birth_date and period.start.",
+)
 
 
 @rule(
@@ -38,24 +37,19 @@ def _minor_at_start(ctx: Context) -> bool:
     applies_to=Msg("élève", "pupil"),
     limit=Msg("au moins 14 ans le premier jour", "at least 14 years old on the first day"),
     article=limits.L4153_1,
-    message=Msg("{text}", "{text}"),
+    message=Msg(
+        "l'élève aura {age} ans le {start}, premier jour de la période ; il faut avoir au moins {minimum} ans ({ref}).",
+        "the pupil will be {age} on {start}, the first day of the period; the minimum age is {minimum} ({ref}).",
+    ),
     needs_consistency=False,
 )
 def pupil_min_age(ctx: Context) -> Iterator[Hit]:
     age = _age_at_start(ctx)
     start, birth = ctx.agreement.period.start, ctx.agreement.pupil.birth_date
     if birth > start:
-        text = Msg(
-            "la date de naissance ({birth}) est après le premier jour de la période ({start}) : vérifiez pupil.birth_date et period.start.",
-            "the birth date ({birth}) is after the first day of the period ({start}): check pupil.birth_date and period.start.",
-        ).fill(birth=date_text(birth), start=date_text(start))
-        yield Hit(("pupil", "birth_date"), {"text": text})
+        yield Hit(("pupil", "birth_date"), {"birth": date_text(birth), "start": date_text(start)}, message=M_BORN_AFTER_START)
     elif age < limits.PUPIL_MIN_AGE:
-        text = Msg(
-            "l'élève aura {age} ans le {start}, premier jour de la période ; il faut avoir au moins {minimum} ans ({ref}).",
-            "the pupil will be {age} on {start}, the first day of the period; the minimum age is {minimum} ({ref}).",
-        ).fill(age=age, start=date_text(start), minimum=limits.PUPIL_MIN_AGE, ref=limits.short_source(limits.L4153_1))
-        yield Hit(("pupil", "birth_date"), {"text": text})
+        yield Hit(("pupil", "birth_date"), {"age": age, "start": date_text(start), "minimum": limits.PUPIL_MIN_AGE})
 
 
 @rule(
@@ -108,7 +102,13 @@ def gratification_required(ctx: Context) -> Iterator[Hit]:
     else:
         threshold, months = limits.GRATIFICATION_THRESHOLD, Msg("deux mois", "two months")
     if total > threshold:
-        yield Hit(("finance", "gratification"), {"total": duration(total), "threshold": duration(threshold), "months": months})
+        yield Hit(("finance", "gratification"), {"total": hours_text(total), "threshold": hours_text(threshold), "months": months})
+
+
+M_CEILING_UNKNOWN = Msg(
+    "convgen ne connaît pas encore le plafond horaire de la sécurité sociale de {year} : le minimum de {known_year} ({minimum}/h) a été appliqué ; vérifiez le montant en vigueur (URSSAF).",
+    "convgen does not know the social-security hourly ceiling of {year} yet: the {known_year} minimum ({minimum}/h) was applied; check the current figure (URSSAF).",
+)
 
 
 @rule(
@@ -122,7 +122,10 @@ def gratification_required(ctx: Context) -> Iterator[Hit]:
         "hourly_amount ≥ 15 % of the social-security hourly ceiling of the first day's year (dated table; unknown year: warning and latest known value)",
     ),
     article=limits.D124_8,
-    message=Msg("{text}", "{text}"),
+    message=Msg(
+        "gratification de {amount}/h, en dessous du minimum de {minimum}/h en {year} (15 % du plafond horaire de la sécurité sociale, {hourly}) ({ref}).",
+        "gratification of {amount}/h, below the minimum of {minimum}/h in {year} (15 % of the social-security hourly ceiling, {hourly}) ({ref}).",
+    ),
 )
 def gratification_minimum(ctx: Context) -> Iterator[Hit]:
     gratification = ctx.agreement.finance.gratification
@@ -132,24 +135,12 @@ def gratification_minimum(ctx: Context) -> Iterator[Hit]:
     known, exact = limits.ceiling(year)
     minimum = known.minimum_gratification
     if not exact:
-        text = Msg(
-            "convgen ne connaît pas encore le plafond horaire de la sécurité sociale de {year} : le minimum de {known_year} ({minimum}/h) a été appliqué ; vérifiez le montant en vigueur (URSSAF).",
-            "convgen does not know the social-security hourly ceiling of {year} yet: the {known_year} minimum ({minimum}/h) was applied; check the current figure (URSSAF).",
-        ).fill(year=year, known_year=known.year, minimum=euros(minimum))
-        yield Hit(("period", "start"), {"text": text}, severity=Severity.WARNING)
+        params = {"year": year, "known_year": known.year, "minimum": euros(minimum)}
+        yield Hit(("period", "start"), params, message=M_CEILING_UNKNOWN, severity=Severity.WARNING)
     amount = gratification.hourly_amount
     if amount < minimum:
-        text = Msg(
-            "gratification de {amount}/h, en dessous du minimum de {minimum}/h en {year} (15 % du plafond horaire de la sécurité sociale, {hourly}) ({ref}).",
-            "gratification of {amount}/h, below the minimum of {minimum}/h in {year} (15 % of the social-security hourly ceiling, {hourly}) ({ref}).",
-        ).fill(
-            amount=euros(amount),
-            minimum=euros(minimum),
-            year=known.year,
-            hourly=euros(known.hourly),
-            ref=limits.short_source(limits.D124_8),
-        )
-        yield Hit(("finance", "gratification", "hourly_amount"), {"text": text})
+        params = {"amount": euros(amount), "minimum": euros(minimum), "year": known.year, "hourly": euros(known.hourly)}
+        yield Hit(("finance", "gratification", "hourly_amount"), params)
 
 
 @rule(

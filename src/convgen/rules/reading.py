@@ -6,27 +6,12 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 from convgen.calendar import Day, continuous_runs, rests
-from convgen.i18n import MONTHS_EN, WEEKDAYS_EN, Msg, date_fr, hours_fr, weekday_fr
+from convgen.i18n import Msg, hours_text, weekday_date
 from convgen.loading import FieldPath
 from convgen.rules.base import Context, Hit
-from convgen.values import clock
+from convgen.values import Slot, clock
 
 WEEKLY: FieldPath = ("schedule", "weekly")
-
-
-def duration(minutes: int) -> Msg:
-    """8 h 01 / 8h01."""
-    hours, rest = divmod(minutes, 60)
-    return Msg(hours_fr(minutes), f"{hours}h{rest:02d}" if rest else f"{hours}h")
-
-
-def on(date: dt.date) -> Msg:
-    """« mardi 13 janvier 2026 », as a date reads inside a sentence."""
-    return Msg(f"{weekday_fr(date)} {date_fr(date)}", f"{WEEKDAYS_EN[date.weekday()]} {date.day} {MONTHS_EN[date.month - 1]} {date.year}")
-
-
-def span(start: int, end: int) -> str:
-    return f"{clock(start)}-{clock(end)}"
 
 
 def week_cause(ctx: Context, week: list[Day]) -> FieldPath:
@@ -66,7 +51,12 @@ def break_hits(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None
         maximum, min_break = rule
         run = next((run for run in continuous_runs(day.slots, min_break) if run.worked > maximum), None)
         if run is not None:
-            params = {"worked": duration(run.worked), "run": span(run.start, run.end), "maximum": duration(maximum), "min_break": min_break}
+            params = {
+                "worked": hours_text(run.worked),
+                "run": str(Slot(run.start, run.end)),
+                "maximum": hours_text(maximum),
+                "min_break": min_break,
+            }
             yield Hit(day.source, params, day.date)
 
 
@@ -82,13 +72,13 @@ def rest_hits(ctx: Context, limit_of: Limit) -> Iterator[Hit]:
             continue
         cause = before if before.is_exception and not after.is_exception else after
         params = {
-            "rest": duration(rest),
-            "before": on(before.date),
+            "rest": hours_text(rest),
+            "before": weekday_date(before.date),
             "end": clock(before.end),
-            "after": on(after.date),
+            "after": weekday_date(after.date),
             "start": clock(after.start),
             "age": ctx.age(before.date),
-            "limit": duration(limit),
+            "limit": hours_text(limit),
         }
         yield Hit(cause.source, params, cause.date)
 
