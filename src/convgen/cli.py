@@ -37,6 +37,11 @@ class CatalogueFormat(str, Enum):
     markdown = "markdown"
 
 
+class OutputFormat(str, Enum):
+    docx = "docx"
+    pdf = "pdf"
+
+
 class Kind(str, Enum):
     pfmp = "pfmp"
     immersion = "immersion"
@@ -66,6 +71,8 @@ def handled(command: Callable[..., None]) -> Callable[..., None]:
         except ConvgenError as error:
             console = _stderr()
             console.print(f"[bold red]convgen:[/] {_escape(error.message)}")
+            for problem in getattr(error, "problems", []):
+                console.print(f"  • {_escape(problem)}")
             if error.hint:
                 console.print(f"[dim]→ {_escape(error.hint)}[/]")
             raise typer.Exit(error.exit_code) from None
@@ -208,6 +215,92 @@ def rules(
         return
 
     print_rules(_stdout(), rows, GROUPS, lang.value)
+
+
+@app.command()
+@handled
+def render(
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Fichiers, dossiers (tous les .yaml/.yml dessous) ou motifs ; défaut : agreement.yaml.", show_default=False),
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="docx (défaut) ou pdf (avec LibreOffice).")] = OutputFormat.docx,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dossier où écrire les documents.")] = Path("out"),
+    template: Annotated[
+        Optional[Path], typer.Option("--template", help="Votre propre modèle DOCX (voir « convgen template export »).")
+    ] = None,
+    copies: Annotated[
+        Optional[str],
+        typer.Option(
+            "--copies", help="Exemplaires à produire, séparés par des virgules (défaut : les trois), par exemple etablissement,eleve."
+        ),
+    ] = None,
+    lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
+    strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
+    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)] = 1
+    << 20,
+) -> None:
+    """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
+    from convgen.batch import Options, parse_copies, render_all
+    from convgen.inputs import collect
+    from convgen.report import print_render
+
+    wanted = parse_copies(copies)
+    inputs = collect(paths, lang.value)
+    options = Options(out=out, format=format.value, template=template, copies=wanted, lang=lang.value, strict=strict, max_size=max_size)
+    outcomes = render_all(inputs, options)
+    print_render(_stdout(), outcomes, strict, lang.value)
+    if not all(outcome.result.valid(strict) for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+template_app = typer.Typer(
+    help="Modèles DOCX : exporter le modèle intégré pour l'adapter, vérifier un modèle.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("export")
+@handled
+def template_export(
+    kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : modele-KIND.docx).")] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
+) -> None:
+    """Copie le modèle intégré, à ouvrir et adapter dans Word ou LibreOffice."""
+    from convgen.errors import UsageError
+    from convgen.files import write_atomic
+    from convgen.rendering import template_bytes
+
+    target = output if output is not None else Path(f"modele-{kind.value}.docx")
+    if target.exists() and not force:
+        raise UsageError(f"« {target} » existe déjà : rien n'a été écrit.", hint="ajoutez --force pour le remplacer.")
+    write_atomic(target, template_bytes(kind.value))
+    console = _stderr()
+    console.print(f"[green]✓[/] {_escape(str(target))} écrit (modèle {kind.value}).")
+    console.print(f"[dim]→ adaptez-le, puis : convgen template check {_escape(str(target))} --kind {kind.value}[/]")
+
+
+@template_app.command("check")
+@handled
+def template_check(
+    file: Annotated[Path, typer.Argument(help="Le modèle DOCX à vérifier.")],
+    kind: Annotated[Kind, typer.Option("--kind", help="Type de convention que le modèle remplit.", case_sensitive=False)] = Kind.pfmp,
+) -> None:
+    """Vérifie un modèle : syntaxe des balises, noms inconnus, document Word valide."""
+    from convgen.rendering import check_template
+
+    problems = check_template(file, kind.value)
+    console = _stdout()
+    if not problems:
+        console.print(f"{_escape(str(file))} : [bold green]modèle valide[/] ({kind.value}).")
+        return
+    console.print(f"{_escape(str(file))} : [bold red]{len(problems)} problème(s)[/]")
+    for problem in problems:
+        console.print(f"  • {_escape(problem)}")
+    raise typer.Exit(1)
 
 
 def main() -> None:

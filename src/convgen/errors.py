@@ -22,3 +22,15 @@ class ExternalToolError(ConvgenError):
     """A component outside convgen (LibreOffice, …) is missing or failed."""
 
     exit_code = 3
+
+
+class TemplateError(UsageError):
+    """A DOCX template is unusable: not a DOCX, Jinja syntax error, unknown name.
+
+    `problems` lists each one with the Word text around it, so that the message can
+    say where to look in Word rather than in XML.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(message, hint)
+        self.problems = problems or []

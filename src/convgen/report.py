@@ -197,3 +197,40 @@ def print_rules(console: Console, rows: list[dict[str, Any]], groups: dict[str, 
             severity = SEVERITY_WORD[Severity(row["severity"])].get(lang)
             table.add_row(str(row["id"]), severity, str(row["applies_to"]), str(row["limit"]), str(row["article"] or "—"))
         console.print(table)
+
+
+M_NOT_RENDERED = Msg("{path} : non rendu (corrigez les erreurs ci-dessus).", "{path}: not rendered (fix the errors above).")
+M_WRITTEN = Msg(
+    "{documents} {documents_word} {written_word} dans {out}.",
+    "{documents} {documents_word} written to {out}.",
+)
+
+
+def print_render(console: Console, outcomes: Sequence[Any], strict: bool, lang: Lang) -> None:
+    """Per input, its findings and the files written; then what the run produced."""
+    documents = 0
+    out_dirs: list[str] = []
+    for outcome in outcomes:
+        result = outcome.result
+        for finding in result.findings:
+            console.print(finding_text(result, finding, lang))
+        if outcome.outputs:
+            documents += len(outcome.outputs)
+            line = Text("✓ ", style="bold green")
+            line.append(f"{result.path} → ")
+            line.append(", ".join(str(path) for path in outcome.outputs))
+            console.print(line)
+        elif not result.valid(strict):
+            console.print(Text(M_NOT_RENDERED.get(lang).format(path=result.path), style="bold red"))
+        for path in outcome.outputs[:1]:
+            if str(path.parent) not in out_dirs:
+                out_dirs.append(str(path.parent))
+    results = [outcome.result for outcome in outcomes]
+    if len(results) != 1 or results[0].findings:
+        console.print(Text(summary_line(results, strict, lang), style="bold"))
+    words = {
+        "documents_word": plural(documents, "document", "documents", lang),
+        "written_word": plural(documents, "écrit", "écrits", lang),
+    }
+    out = out_dirs[0] if len(out_dirs) == 1 else ", ".join(out_dirs) or "—"
+    console.print(Text(M_WRITTEN.get(lang).format(documents=documents, out=out, **words), style="bold"))

@@ -1,0 +1,241 @@
+"""What a template sees (input.md, docs/TEMPLATES.md): the agreement and its computed values.
+
+Built once per agreement; each copy only adds `copy`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from convgen import limits
+from convgen.findings import Finding, Severity
+from convgen.i18n import WEEKDAYS_FR
+from convgen.models import Agreement, Signature
+from convgen.values import Slot
+
+NOON = 12 * 60
+
+
+class Record:
+    """Named values for templates, with no method that a key could shadow."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__dict__[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.__dict__
+
+    def __repr__(self) -> str:
+        return f"Record({', '.join(self.__dict__)})"
+
+
+@dataclass(frozen=True)
+class Copy:
+    id: str
+    label: str
+
+    @property
+    def heading(self) -> str:
+        return f"Exemplaire destiné {_to(self.label)}"
+
+    def record(self) -> Record:
+        return Record(id=self.id, label=self.label, heading=self.heading)
+
+
+def _to(label: str) -> str:
+    """« à » before a French noun phrase, contracted as French requires."""
+    if label.startswith("le "):
+        return "au " + label[3:]
+    if label.startswith("les "):
+        return "aux " + label[4:]
+    return "à " + label
+
+
+COPY_IDS = {"pfmp": ("etablissement", "entreprise", "eleve"), "immersion": ("hote", "envoi", "travailleur")}
+_LABELS = {
+    "etablissement": "l'établissement de formation",
+    "entreprise": "l'entreprise ou l'organisme d'accueil",
+    "hote": "la structure hôte",
+    "envoi": "la structure qui envoie en immersion",
+    "travailleur": "le travailleur stagiaire",
+}
+
+
+def copies(agreement: Agreement, minor: bool) -> list[Copy]:
+    """The copies of an agreement, in order; the pupil's goes to the legal guardian while a minor."""
+    found = []
+    for copy_id in COPY_IDS[agreement.kind]:
+        if copy_id == "eleve":
+            label = "le représentant légal de l'élève" if minor else "l'élève"
+        else:
+            label = _LABELS[copy_id]
+        found.append(Copy(copy_id, label))
+    return found
+
+
+def hours(minutes: int) -> int | float:
+    """Minutes as a number of hours: 420 → 7, 450 → 7.5."""
+    whole, rest = divmod(minutes, 60)
+    return whole if not rest else minutes / 60
+
+
+def _time(minutes: int) -> dt.time:
+    return dt.time(23, 59, 59) if minutes >= 24 * 60 else dt.time(minutes // 60, minutes % 60)
+
+
+def slot_record(slot: Slot) -> Record:
+    return Record(start=_time(slot.start), end=_time(slot.end), hours=hours(slot.minutes), text=str(slot))
+
+
+def _slots(slots: Iterable[Slot]) -> list[Record]:
+    return [slot_record(slot) for slot in slots]
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return model_record(value)
+    if isinstance(value, Slot):
+        return slot_record(value)
+    if isinstance(value, (list, tuple)):
+        return [_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _value(item) for key, item in value.items()}
+    return value
+
+
+def model_record(model: BaseModel) -> Record:
+    """A validated model under its YAML names (`pupil.class`), optional keys present as None."""
+    fields = {}
+    for name, info in type(model).model_fields.items():
+        fields[info.alias or name] = _value(getattr(model, name))
+    return Record(**fields)
+
+
+def _week_pattern(agreement: Agreement) -> list[Record]:
+    schedule = agreement.schedule
+    if schedule is None:
+        return []
+    rows = []
+    previous: tuple[Slot, ...] | None = None
+    for weekday in range(7):
+        slots = tuple(schedule.weekly.slots(weekday))
+        if weekday == 6 and not slots:
+            break
+        name = WEEKDAYS_FR[weekday]
+        rows.append(
+            Record(
+                day=name.capitalize(),
+                weekday=name,
+                slots=_slots(slots),
+                morning=_slots(slot for slot in slots if slot.start < NOON),
+                afternoon=_slots(slot for slot in slots if slot.start >= NOON),
+                hours=hours(sum(slot.minutes for slot in slots)),
+                worked=bool(slots),
+                same_as_previous=previous is not None and bool(slots) and slots == previous,
+            )
+        )
+        previous = slots
+    return rows
+
+
+def _limits(agreement: Agreement, band: limits.MinorBand | None) -> Record:
+    if band is not None:
+        return Record(
+            minor=True,
+            daily_max=hours(band.daily_max),
+            weekly_max=hours(band.weekly_max),
+            daily_rest=hours(band.daily_rest),
+            window=Record(start=hours(band.window[0]), end=hours(band.window[1])),
+            break_after=hours(limits.MINOR_MAX_CONTINUOUS),
+            break_minutes=limits.MINOR_MIN_BREAK,
+        )
+    weekly = limits.PFMP_ADULT_WEEKLY_MAX if agreement.kind == "pfmp" else limits.IMMERSION_WEEKLY_MAX
+    return Record(
+        minor=False,
+        daily_max=hours(limits.ADULT_DAILY_MAX),
+        weekly_max=hours(weekly),
+        daily_rest=hours(limits.ADULT_DAILY_REST),
+        window=None,
+        break_after=hours(limits.ADULT_MAX_CONTINUOUS),
+        break_minutes=limits.ADULT_MIN_BREAK,
+    )
+
+
+def _gratification(agreement: Agreement, total_minutes: int) -> Record | None:
+    if agreement.kind != "pfmp":
+        return None
+    threshold = limits.GRATIFICATION_THRESHOLD_AGRICULTURAL if agreement.school.agricultural else limits.GRATIFICATION_THRESHOLD
+    minimum = limits.ceiling(agreement.period.start.year)[0].minimum_gratification
+    given = agreement.finance.gratification
+    amount = given.hourly_amount if given is not None else None
+    total = (amount * Decimal(total_minutes) / 60).quantize(Decimal("0.01")) if amount is not None else None
+    return Record(required=total_minutes > threshold, minimum_hourly=minimum, hourly_amount=amount, estimated_total=total)
+
+
+def _finding(finding: Finding) -> Record:
+    return Record(rule=finding.rule, message=finding.message, field=finding.field, date=finding.date)
+
+
+def build(agreement: Agreement, findings: Sequence[Finding] = ()) -> dict[str, Any]:
+    """Everything but `copy`: the agreement under its YAML names, and the computed values."""
+    from convgen.rules.base import Context
+
+    ctx = Context(agreement)
+    context = model_record(agreement).__dict__
+    if context.get("signature") is None:
+        context["signature"] = model_record(Signature.model_construct(place=None, date=None))
+    days = ctx.days or []
+    holidays = ctx.holidays
+    total = sum(day.minutes for day in days)
+    start = agreement.period.start
+    # Ages only grow: a pupil under 18 on some day of the period is under 18 on the first.
+    minor = ctx.birth_date is not None and not ctx.is_adult(start)
+    exceptions = agreement.schedule.exceptions if agreement.schedule is not None else {}
+    weekly = sum(slot.minutes for day in range(7) for slot in agreement.schedule.weekly.slots(day)) if agreement.schedule else 0
+    context.update(
+        kind=agreement.kind,
+        days=[
+            Record(
+                date=day.date,
+                weekday=WEEKDAYS_FR[day.date.weekday()],
+                slots=_slots(day.slots),
+                hours=hours(day.minutes),
+                worked=day.worked,
+                holiday=holidays[day.date].fr if day.date in holidays else None,
+            )
+            for day in days
+        ],
+        week_pattern=_week_pattern(agreement),
+        exceptions=[
+            Record(
+                date=date,
+                weekday=WEEKDAYS_FR[date.weekday()],
+                slots=_slots(slots),
+                hours=hours(sum(slot.minutes for slot in slots)),
+                worked=bool(slots),
+            )
+            for date, slots in sorted(exceptions.items())
+        ],
+        holidays=[Record(date=date, name=name.fr) for date, name in sorted(holidays.items())],
+        weekly_hours=hours(weekly),
+        weeks=math.ceil(len(agreement.period.dates()) / 7),
+        total_hours=hours(total),
+        presence_days=sum(1 for day in days if day.worked),
+        minor=minor,
+        age=ctx.age(start),
+        limits=_limits(agreement, ctx.band(start)),
+        gratification=_gratification(agreement, total),
+        findings=[_finding(f) for f in findings if f.severity is Severity.WARNING],
+    )
+    context["copies"] = [copy.record() for copy in copies(agreement, minor)]
+    return context
