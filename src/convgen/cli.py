@@ -187,7 +187,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
         return
-    from convgen.starter import write_atomic
+    from convgen.files import write_atomic
 
     write_atomic(output, text.encode("utf-8"))
     _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -34,36 +36,64 @@ def output_path(out: Path, rel: PurePosixPath, suffix: str) -> Path:
 
 
 _TMPFILE = getattr(os, "O_TMPFILE", None)
+_unnamed_works = _TMPFILE is not None
+_scratch: dict[int, Path] = {}
 
 
 def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     """Write through a file renamed into place: `path` is the whole new file or absent.
 
-    On Linux the data first goes to an unnamed file (O_TMPFILE), so that a process
-    killed while writing leaves nothing behind, not even a temporary name. `durable`
-    also syncs to disk, for the few small files where a power cut matters more than speed.
+    The data goes first where a killed process leaves nothing in the target folder:
+    an unnamed file (Linux O_TMPFILE), else a private folder in the system's temporary
+    directory when it is on the same file system, else a hidden name beside `path`.
+    `durable` also syncs to disk, for the few small files where a power cut matters
+    more than speed.
     """
+    global _unnamed_works
     path.parent.mkdir(parents=True, exist_ok=True)
-    if _TMPFILE is not None and _write_unnamed(path, data, durable):
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if _unnamed_works:
+        done = _write_unnamed(path, data, durable)
+        if done is not None:
+            return
+        _unnamed_works = False
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=_scratch_dir(path.parent))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _write_unnamed(path: Path, data: bytes, durable: bool) -> bool:
+def _scratch_dir(folder: Path) -> Path:
+    """A private temporary folder on the same file system as `folder` (a rename cannot cross devices)."""
+    device = os.stat(folder).st_dev
+    if device not in _scratch:
+        place = folder
+        try:
+            candidate = Path(tempfile.mkdtemp(prefix="convgen-"))
+            if os.stat(candidate).st_dev == device:
+                atexit.register(shutil.rmtree, candidate, True)
+                place = candidate
+            else:
+                candidate.rmdir()
+        except OSError:
+            pass
+        _scratch[device] = place
+    return _scratch[device]
+
+
+def _write_unnamed(path: Path, data: bytes, durable: bool) -> bool | None:
+    """True once written; None where this system cannot link an unnamed file into place."""
     try:
-        fd = os.open(path.parent, _TMPFILE | os.O_WRONLY, 0o644)
+        fd = os.open(path.parent, _TMPFILE | os.O_WRONLY, 0o666 & ~_UMASK)
     except OSError:
-        return False  # file system without O_TMPFILE: fall back to a named temporary file
+        return None
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -71,11 +101,10 @@ def _write_unnamed(path: Path, data: bytes, durable: bool) -> bool:
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
             try:
                 os.link(f"/proc/self/fd/{handle.fileno()}", tmp, follow_symlinks=True)
             except OSError:
-                return False
+                return None
         os.replace(tmp, path)
         return True
     except BaseException:
@@ -87,3 +116,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _umask()

@@ -164,7 +164,10 @@ def _check_xml(compiled: CompiledTemplate, part: Part, data: bytes) -> None:
     except expat.ExpatError as error:
         raise TemplateError(
             f"le modèle « {compiled.label} » produit un document Word invalide ({_part_label(part.name)}).",
-            problems=[f"{expat.ErrorString(error.code)} : une balise {{%p …%}} ou {{%tr …%}} est peut-être mal placée"],
+            problems=[
+                f"{_part_label(part.name)} : XML invalide ({expat.ErrorString(error.code)}) : "
+                "une balise {%p …%}, {%tr …%} ou {%tc …%} est peut-être mal placée"
+            ],
         ) from None
 
 

@@ -1,13 +1,12 @@
-"""Starter agreements written by `convgen new`, and atomic writing of small files."""
+"""Starter agreements written by `convgen new`."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 from convgen.errors import UsageError
+from convgen.files import write_atomic
 from convgen.inputs import DEFAULT_PATH
 
 STARTERS = ("pfmp", "immersion")
@@ -15,21 +14,6 @@ STARTERS = ("pfmp", "immersion")
 
 def starter_text(kind: str) -> str:
     return resources.files("convgen").joinpath("starters", f"{kind}.yaml").read_text(encoding="utf-8")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file renamed into place: the file is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_starter(kind: str, output: Path | None, force: bool = False) -> Path:
@@ -42,5 +26,5 @@ def write_starter(kind: str, output: Path | None, force: bool = False) -> Path:
             f"« {target} » existe déjà : rien n'a été écrit.",
             hint="ajoutez --force pour le remplacer, ou choisissez un autre nom avec -o.",
         )
-    write_atomic(target, starter_text(kind).encode("utf-8"))
+    write_atomic(target, starter_text(kind).encode("utf-8"), durable=True)
     return target
