@@ -235,6 +235,9 @@ def render(
             "--copies", help="Exemplaires à produire, séparés par des virgules (défaut : les trois), par exemple etablissement,eleve."
         ),
     ] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, help="Processus en parallèle (défaut : nombre de processeurs).", show_default=False)
+    ] = None,
     lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
     max_size: Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)] = 1
@@ -247,7 +250,16 @@ def render(
 
     wanted = parse_copies(copies)
     inputs = collect(paths, lang.value)
-    options = Options(out=out, format=format.value, template=template, copies=wanted, lang=lang.value, strict=strict, max_size=max_size)
+    options = Options(
+        out=out,
+        format=format.value,
+        template=template,
+        copies=wanted,
+        lang=lang.value,
+        strict=strict,
+        max_size=max_size,
+        jobs=jobs or os.cpu_count() or 1,
+    )
     outcomes = render_all(inputs, options)
     print_render(_stdout(), outcomes, strict, lang.value)
     if not all(outcome.result.valid(strict) for outcome in outcomes):
