@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import docx
-from docx.table import Table
 import pytest
+from docx.table import Table
+
 from conftest import ROOT, build_case, example_text
 
-SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def all_text(path: Path) -> str:
