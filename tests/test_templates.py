@@ -13,7 +13,6 @@ from docx.table import Table
 from conftest import ROOT, build_case, example_text
 
 
-
 def all_text(path: Path) -> str:
     """Every paragraph and table cell (nested too) in reading order, then headers and footers.
 
