@@ -276,3 +276,35 @@ def test_pdf_of_the_examples(cli, workdir: Path) -> None:
     first = (workdir / "out" / "pfmp.eleve.pdf").read_bytes()
     assert cli("render", "pfmp.yaml", "--format", "pdf", "--copies", "eleve").exit_code == 0
     assert (workdir / "out" / "pfmp.eleve.pdf").read_bytes() == first
+
+
+def test_safety_is_printed_only_when_given(pfmp: dict[str, Path], cli, workdir: Path) -> None:
+    assert "Travaux réglementés" not in all_text(pfmp["etablissement"])
+    text = build_case(
+        "pfmp",
+        {
+            "safety": {
+                "regulated_work": {
+                    "derogation_date": "2025-11-03",
+                    "tasks": ["Utilisation d'un pont élévateur"],
+                    "equipment": ["Pont élévateur 2 colonnes"],
+                    "supervisors": ["Karim Benali, chef d'atelier"],
+                },
+                "electrical_clearance": {"level": "BL", "training_certificate": "CF-2025-17"},
+            }
+        },
+    )
+    body = all_text(render(cli, workdir, "securite", text, "--copies", "entreprise")["entreprise"])
+    assert "Travaux réglementés (article 10) : dérogation de l'inspection du travail du 3 novembre 2025." in body
+    for value in ("Utilisation d'un pont élévateur", "Pont élévateur 2 colonnes", "Karim Benali, chef d'atelier"):
+        assert value in body
+    assert "Habilitation électrique (article 11) : niveau BL (carnet de formation : CF-2025-17)." in body
+
+
+def test_pdf_without_libreoffice_is_exit_3_with_an_install_hint(cli, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVGEN_SOFFICE", str(workdir / "no-soffice"))
+    (workdir / "agreement.yaml").write_text(example_text("pfmp"), encoding="utf-8")
+    result = cli("render", "--format", "pdf")
+    assert result.exit_code == 3
+    assert "LibreOffice" in result.output and "apt-get install" in result.output
+    assert not (workdir / "out").exists()

@@ -920,6 +920,46 @@ def pfmp_pedagogical_annex(doc) -> None:
     label(doc, "Modalités d'évaluation du stage :")
     para(doc, "{{ pedagogy.evaluation|multiline }}")
 
+    # Safety (articles 7, 10 and 11): printed only when the agreement says something of it.
+    tag(doc, "if safety.regulated_work or safety.electrical_clearance or safety.night_work")
+    label(doc, "Sécurité :", before=4)
+    tag(doc, "if safety.regulated_work")
+    para(
+        doc,
+        "Travaux réglementés (article 10) : dérogation de l'inspection du travail ",
+        "{% if safety.regulated_work.derogation_date %}du ",
+        b("{{ safety.regulated_work.derogation_date|date_fr }}"),
+        "{% else %}du ……………………{% endif %}.",
+        keep_next=True,
+    )
+    for title, items in (
+        ("Travaux confiés", "task in safety.regulated_work.tasks"),
+        ("Machines et équipements", "item in safety.regulated_work.equipment"),
+        ("Personnes compétentes qui encadrent l'élève", "person in safety.regulated_work.supervisors"),
+    ):
+        name = items.split()[0]
+        tag(doc, f"if {items.split(' in ')[1]}")
+        para(doc, f"{title} :", keep_next=True)
+        bullet_loop(doc, items, f"{{{{ {name} }}}}")
+        tag(doc, "endif")
+    tag(doc, "endif")
+    tag(doc, "if safety.electrical_clearance")
+    para(
+        doc,
+        "Habilitation électrique (article 11) : niveau ",
+        b("{{ safety.electrical_clearance.level }}"),
+        "{% if safety.electrical_clearance.training_certificate %} (carnet de formation : "
+        "{{ safety.electrical_clearance.training_certificate }}){% endif %}.",
+    )
+    tag(doc, "endif")
+    tag(doc, "if safety.night_work and not minor")
+    para(
+        doc,
+        "Travail de nuit (article 7) : l'élève majeur est nommément désigné par le chef d'établissement pour être incorporé à une équipe de nuit.",
+    )
+    tag(doc, "endif")
+    tag(doc, "endif")
+
 
 MEAL_MODES = (
     ("home", ["Les repas sont pris au domicile."]),
