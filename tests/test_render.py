@@ -319,3 +319,35 @@ def test_a_render_killed_midway_leaves_only_whole_documents(workdir: Path, simpl
         assert path.name.endswith(".docx") and not path.name.startswith("."), path.name
         with zipfile.ZipFile(path) as archive:
             assert archive.testzip() is None
+
+
+def test_same_names_in_different_folders_never_share_an_output(cli, workdir: Path, simple: Path) -> None:
+    for folder in ("a", "b"):
+        (workdir / folder).mkdir()
+        write_example(workdir / folder / "dupont.yaml")
+    write_example(workdir / "b" / "Dupont.yml")
+    result = cli("render", "a/dupont.yaml", "b/dupont.yaml", "b/Dupont.yml", "--template", str(simple), "--copies", "eleve")
+    assert result.exit_code == 0, result.output
+    written = sorted(path.relative_to(workdir / "out").as_posix() for path in (workdir / "out").rglob("*.docx"))
+    assert len(written) == 3 and len({name.casefold() for name in written}) == 3
+    assert "a/dupont.eleve.docx" in written and "b/dupont.eleve.docx" in written
+
+
+def test_out_that_is_a_file_or_not_writable_is_a_usage_error(cli, workdir: Path, simple: Path) -> None:
+    write_example(workdir / "agreement.yaml")
+    (workdir / "taken").write_text("")
+    result = cli("render", "--template", str(simple), "--out", "taken")
+    assert result.exit_code == 2 and "taken" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_output_names_are_sanitised_and_stay_inside_out(workdir: Path) -> None:
+    from pathlib import PurePosixPath
+
+    from convgen.files import output_path, safe_component
+
+    assert safe_component("..") == "_" and safe_component("a:b*?") == "a_b__" and safe_component("CON") == "_CON"
+    out = workdir / "out"
+    target = output_path(out, PurePosixPath("../../etc/passwd"), ".eleve.docx")
+    assert target.resolve().is_relative_to(out.resolve())
+    assert output_path(out, PurePosixPath("classe 1/élève"), ".eleve.docx") == out / "classe 1" / "élève.eleve.docx"

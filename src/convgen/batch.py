@@ -94,6 +94,8 @@ def render_all(inputs: Sequence[Input], options: Options, progress: Callable[[Ou
         from convgen.pdf import find_soffice
 
         find_soffice()  # before any work: without LibreOffice nothing could be delivered
+    if options.out.exists() and not options.out.is_dir():
+        raise UsageError(f"--out « {options.out} » est un fichier, pas un dossier.")
     templates = Templates(options.template)
     if options.template is not None:
         templates.get("pfmp")  # a broken --template is reported before any input is read
@@ -109,7 +111,7 @@ def render_all(inputs: Sequence[Input], options: Options, progress: Callable[[Ou
                 for copy_id, data in _documents(templates, result, options.copies).items():
                     target = output_path(options.out, item.rel, f".{copy_id}.{options.format}")
                     if staging is None:
-                        write_atomic(target, data)
+                        _write(target, data)
                         outcome.outputs.append(target)
                     else:
                         docx = staging / f"{index:06d}.{copy_id}.docx"
@@ -135,5 +137,15 @@ def _convert(staged: list[tuple[Path, Path, Outcome]], staging: Path, options: O
         return
     pdfs = convert([docx for docx, _, _ in staged], staging / "pdf", jobs=options.jobs)
     for pdf, (_, target, outcome) in zip(pdfs, staged, strict=True):
-        write_atomic(target, pdf.read_bytes())
+        _write(target, pdf.read_bytes())
         outcome.outputs.append(target)
+
+
+def _write(target: Path, data: bytes) -> None:
+    try:
+        write_atomic(target, data)
+    except OSError as error:
+        raise UsageError(
+            f"impossible d'écrire « {target} » : {error.strerror or error}.",
+            hint="vérifiez --out : le dossier doit être accessible en écriture.",
+        ) from None

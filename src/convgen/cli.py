@@ -236,7 +236,8 @@ def render(
         ),
     ] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Processus en parallèle (défaut : nombre de processeurs).", show_default=False)
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, help="Processus en parallèle (défaut : nombre de processeurs).", show_default=False),
     ] = None,
     lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,

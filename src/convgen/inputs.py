@@ -117,4 +117,29 @@ def collect(paths: list[str] | None, lang: Lang = "fr") -> list[Input]:
         if key not in seen:
             seen.add(key)
             unique.append(item)
-    return unique
+    return _apart(unique)
+
+
+def _apart(inputs: list[Input]) -> list[Input]:
+    """Inputs whose outputs would share a name keep the folders that tell them apart.
+
+    `a/dupont.yaml b/dupont.yaml` write OUT/a/dupont.* and OUT/b/dupont.*; names are
+    compared ignoring case, as Windows and macOS file systems do.
+    """
+    groups: dict[str, list[int]] = {}
+    for index, item in enumerate(inputs):
+        groups.setdefault(item.rel.as_posix().casefold(), []).append(index)
+    result = list(inputs)
+    taken = {key for key, indexes in groups.items() if len(indexes) == 1}
+    for indexes in (indexes for indexes in groups.values() if len(indexes) > 1):
+        resolved = [inputs[index].path.resolve() for index in indexes]
+        common = Path(os.path.commonpath([path.parent for path in resolved]))
+        for index, path in zip(indexes, resolved):
+            rel = _stem(PurePosixPath(path.relative_to(common).as_posix()))
+            candidate, number = rel, 2
+            while candidate.as_posix().casefold() in taken:
+                candidate = rel.with_name(f"{rel.name}-{number}")
+                number += 1
+            taken.add(candidate.as_posix().casefold())
+            result[index] = Input(inputs[index].path, inputs[index].display, candidate)
+    return result
