@@ -47,6 +47,17 @@ class Kind(str, Enum):
     immersion = "immersion"
 
 
+# Arguments and options several commands share, declared once.
+PathsArgument = Annotated[
+    Optional[list[str]],
+    typer.Argument(help="Fichiers, dossiers (tous les .yaml/.yml dessous) ou motifs ; défaut : agreement.yaml.", show_default=False),
+]
+LangOption = Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)]
+MaxSizeOption = Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)]
+KindArgument = Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)]
+MAX_BYTES = 1 << 20  # loading.MAX_BYTES, repeated so that --help does not import the loader
+
+
 def _stdout() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
@@ -126,7 +137,7 @@ def main_callback(
 @app.command()
 @handled
 def new(
-    kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
+    kind: KindArgument,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
 ) -> None:
@@ -143,17 +154,13 @@ def new(
 @app.command()
 @handled
 def validate(
-    paths: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="Fichiers, dossiers (tous les .yaml/.yml dessous) ou motifs ; défaut : agreement.yaml.", show_default=False),
-    ] = None,
+    paths: PathsArgument = None,
     format: Annotated[
         ReportFormat, typer.Option("--format", help="text (défaut), json (rapport) ou github (annotations).")
     ] = ReportFormat.text,
-    lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
+    lang: LangOption = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
-    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)] = 1
-    << 20,
+    max_size: MaxSizeOption = MAX_BYTES,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
     from convgen.checking import check_path
@@ -177,7 +184,7 @@ def validate(
 @app.command()
 @handled
 def schema(
-    kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
+    kind: KindArgument,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Écrit le schéma dans ce fichier plutôt qu'à l'écran.")] = None,
 ) -> None:
     """Affiche le schéma JSON d'un type de convention (autocomplétion dans l'éditeur)."""
@@ -199,7 +206,7 @@ def rules(
     format: Annotated[
         CatalogueFormat, typer.Option("--format", help="text (défaut), json ou markdown (la page docs/RULES.md).")
     ] = CatalogueFormat.text,
-    lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
+    lang: LangOption = Lang.fr,
 ) -> None:
     """Liste les règles vérifiées : identifiant, gravité, à qui elle s'applique, limite, article."""
     from convgen.rules import GROUPS, catalogue
@@ -220,10 +227,7 @@ def rules(
 @app.command()
 @handled
 def render(
-    paths: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="Fichiers, dossiers (tous les .yaml/.yml dessous) ou motifs ; défaut : agreement.yaml.", show_default=False),
-    ] = None,
+    paths: PathsArgument = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="docx (défaut) ou pdf (avec LibreOffice).")] = OutputFormat.docx,
     out: Annotated[Path, typer.Option("--out", "-o", help="Dossier où écrire les documents.")] = Path("out"),
     template: Annotated[
@@ -239,10 +243,9 @@ def render(
         Optional[int],
         typer.Option("--jobs", "-j", min=1, help="Processus en parallèle (défaut : nombre de processeurs).", show_default=False),
     ] = None,
-    lang: Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)] = Lang.fr,
+    lang: LangOption = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
-    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)] = 1
-    << 20,
+    max_size: MaxSizeOption = MAX_BYTES,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
     from convgen.batch import Options, parse_copies, render_all
@@ -278,7 +281,7 @@ app.add_typer(template_app, name="template")
 @template_app.command("export")
 @handled
 def template_export(
-    kind: Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)],
+    kind: KindArgument,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : modele-KIND.docx).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
 ) -> None:
