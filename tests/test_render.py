@@ -199,19 +199,20 @@ def test_missing_input_and_missing_template_are_usage_errors(cli, workdir: Path)
 
 
 @pytest.mark.parametrize(
-    "tag",
+    ("tag", "said"),
     [
-        "{{ cycler.__init__.__globals__.os }}",
-        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-        "{{ pupil.__dict__ }}",
-        "{{ range.__self__ }}",
+        ("{{ cycler.__init__.__globals__.os }}", "bac à sable"),
+        ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "bac à sable"),
+        ("{{ pupil.__dict__ }}", "bac à sable"),
+        ("{{ range.__self__ }}", "nom inconnu"),
     ],
 )
-def test_sandbox_blocks_attribute_tricks(cli, workdir: Path, tag: str) -> None:
+def test_sandbox_blocks_attribute_tricks(cli, workdir: Path, tag: str, said: str) -> None:
     template = make_template(workdir / "evil.docx", ["Bonjour {{ pupil.first_name }}", tag])
     write_example(workdir / "agreement.yaml")
     result = cli("render", "--template", str(template))
     assert result.exit_code == 2, result.output
+    assert said in result.output and tag in result.output
     assert "Traceback" not in result.output
     assert not (workdir / "out").exists() or not list((workdir / "out").iterdir())
 
@@ -351,3 +352,14 @@ def test_output_names_are_sanitised_and_stay_inside_out(workdir: Path) -> None:
     target = output_path(out, PurePosixPath("../../etc/passwd"), ".eleve.docx")
     assert target.resolve().is_relative_to(out.resolve())
     assert output_path(out, PurePosixPath("classe 1/élève"), ".eleve.docx") == out / "classe 1" / "élève.eleve.docx"
+
+
+def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
+    import datetime as dt
+
+    from convgen.document import slot_record
+    from convgen.templating import f_slots_fr
+    from convgen.values import Slot
+
+    assert f_slots_fr([slot_record(Slot(20 * 60, 24 * 60))]) == "de 20 h 00 à 24 h 00"
+    assert slot_record(Slot(8 * 60 + 30, 12 * 60)).start == dt.time(8, 30)

@@ -21,8 +21,6 @@ from convgen.inputs import Input
 from convgen.loading import MAX_BYTES
 from convgen.rendering import CompiledTemplate, load_template, render_copies
 
-FORMATS = ("docx", "pdf")
-
 
 @dataclass
 class Options:
@@ -43,10 +41,6 @@ class Outcome:
     input: Input
     result: FileResult
     outputs: list[Path] = field(default_factory=list)
-
-    @property
-    def rendered(self) -> bool:
-        return bool(self.outputs)
 
 
 def parse_copies(text: str | None) -> tuple[str, ...] | None:

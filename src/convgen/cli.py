@@ -265,7 +265,7 @@ def render(
         jobs=jobs or os.cpu_count() or 1,
     )
     outcomes = render_all(inputs, options)
-    print_render(_stdout(), outcomes, strict, lang.value)
+    print_render(_stdout(), outcomes, out, strict, lang.value)
     if not all(outcome.result.valid(strict) for outcome in outcomes):
         raise typer.Exit(1)
 

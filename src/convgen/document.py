@@ -90,7 +90,8 @@ def hours(minutes: int) -> int | float:
 
 
 def _time(minutes: int) -> dt.time:
-    return dt.time(23, 59, 59) if minutes >= 24 * 60 else dt.time(minutes // 60, minutes % 60)
+    """A time of day; 24:00, the end of a slot running to midnight, is time.max (time_fr prints it 24 h 00)."""
+    return dt.time.max if minutes >= 24 * 60 else dt.time(minutes // 60, minutes % 60)
 
 
 def slot_record(slot: Slot) -> Record:

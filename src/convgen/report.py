@@ -206,10 +206,9 @@ M_WRITTEN = Msg(
 )
 
 
-def print_render(console: Console, outcomes: Sequence[Any], strict: bool, lang: Lang) -> None:
+def print_render(console: Console, outcomes: Sequence[Any], out: object, strict: bool, lang: Lang) -> None:
     """Per input, its findings and the files written; then what the run produced."""
     documents = 0
-    out_dirs: list[str] = []
     for outcome in outcomes:
         result = outcome.result
         for finding in result.findings:
@@ -222,9 +221,6 @@ def print_render(console: Console, outcomes: Sequence[Any], strict: bool, lang: 
             console.print(line)
         elif not result.valid(strict):
             console.print(Text(M_NOT_RENDERED.get(lang).format(path=result.path), style="bold red"))
-        for path in outcome.outputs[:1]:
-            if str(path.parent) not in out_dirs:
-                out_dirs.append(str(path.parent))
     results = [outcome.result for outcome in outcomes]
     if len(results) != 1 or results[0].findings:
         console.print(Text(summary_line(results, strict, lang), style="bold"))
@@ -232,5 +228,4 @@ def print_render(console: Console, outcomes: Sequence[Any], strict: bool, lang: 
         "documents_word": plural(documents, "document", "documents", lang),
         "written_word": plural(documents, "écrit", "écrits", lang),
     }
-    out = out_dirs[0] if len(out_dirs) == 1 else ", ".join(out_dirs) or "—"
     console.print(Text(M_WRITTEN.get(lang).format(documents=documents, out=out, **words), style="bold"))

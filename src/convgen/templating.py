@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from convgen import i18n
+from convgen.values import format_phone
 
 _SPLIT_OPEN = re.compile(r"(?<=\{)(?:<[^>]*>)+(?=[{%#])|(?<=[%}#])(?:<[^>]*>)+(?=\})", re.S)
 _TAG = re.compile(r"\{%(?:(?!%\}).)*|\{#(?:(?!#\}).)*|\{\{(?:(?!\}\}).)*", re.S)
@@ -127,7 +128,9 @@ def f_hours_fr(value: Any) -> str:
 def f_time_fr(value: Any) -> str:
     if value is None or value == "":
         return ""
-    if isinstance(value, dt.time):
+    if value == dt.time.max:  # how a slot ending at midnight, 24:00, is held
+        hours, minutes = 24, 0
+    elif isinstance(value, dt.time):
         hours, minutes = value.hour, value.minute
     else:
         hours, minutes = divmod(int(value), 60)
@@ -145,9 +148,7 @@ def f_phone_fr(value: Any) -> str:
     if not value:
         return ""
     digits = re.sub(r"\D", "", str(value))
-    if len(digits) == 10 and digits.startswith("0"):
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-    return str(value)
+    return format_phone(digits) if len(digits) == 10 and digits.startswith("0") else str(value)
 
 
 def f_euros(value: Any) -> str:
