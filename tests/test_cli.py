@@ -111,7 +111,7 @@ def test_invalid_file_exits_1_and_quotes_the_line(cli, workdir: Path) -> None:
     assert "dupont.yaml:45:15: erreur [SCHEMA] pupil.birth_date" in out
     assert "  45 |   birth_date: 2009-02-30" in out
     assert "^^^^^^^^^^" in out
-    assert "1 fichier vérifié : 0 valide, 1 invalide ; 1 erreur, 0 avertissement." in out
+    assert "1 convention vérifiée : 0 valide, 1 invalide ; 1 erreur, 0 avertissement." in out
 
 
 def test_one_bad_file_does_not_stop_the_others(cli, workdir: Path) -> None:
@@ -196,7 +196,7 @@ def test_english_messages(cli, workdir: Path) -> None:
     result = cli("validate", "bad.yaml", "--lang", "en")
     assert "error [SCHEMA]" in result.stdout
     assert "February 2009 has only 28 days" in result.stdout
-    assert "1 file checked: 0 valid, 1 invalid; 1 error, 0 warnings." in result.stdout
+    assert "1 agreement checked: 0 valid, 1 invalid; 1 error, 0 warnings." in result.stdout
 
 
 def test_warnings_pass_unless_strict(cli, workdir: Path) -> None:

@@ -6,15 +6,19 @@ template or a missing LibreOffice stops the run, since no input could be rendere
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from convgen.checking import FileResult, check_path
+from convgen.checking import FileResult, Unit, check_unit, expand
 from convgen.document import COPY_IDS, build, copies
-from convgen.errors import UsageError
+from convgen.errors import ConvgenError, UsageError
 from convgen.files import output_path, write_atomic
 from convgen.i18n import Lang
 from convgen.inputs import Input
@@ -36,11 +40,13 @@ class Options:
 
 @dataclass
 class Outcome:
-    """One input: its findings, and the files written for it."""
+    """One agreement: its findings, and the files written for it."""
 
-    input: Input
+    unit: Unit
     result: FileResult
     outputs: list[Path] = field(default_factory=list)
+    # PDF: each copy rendered to DOCX in the staging folder, and the PDF it becomes.
+    staged: list[tuple[Path, Path]] = field(default_factory=list)
 
 
 def parse_copies(text: str | None) -> tuple[str, ...] | None:
@@ -82,8 +88,92 @@ def _documents(templates: Templates, result: FileResult, wanted: tuple[str, ...]
     return render_copies(templates.get(agreement.kind), context, selected)
 
 
-def render_all(inputs: Sequence[Input], options: Options, progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Check and render every input, in order; `progress` hears of each as it is done."""
+class _Worker:
+    """Checks and renders agreements; one per process, holding its compiled templates."""
+
+    def __init__(self, options: Options, staging: Path | None, templates: Templates | None = None) -> None:
+        self.options = options
+        self.staging = staging
+        self.templates = templates or Templates(options.template)
+
+    def __call__(self, job: tuple[int, Unit]) -> Outcome:
+        index, unit = job
+        options = self.options
+        result, stem = check_unit(unit, options.lang, options.max_size)
+        outcome = Outcome(unit, result)
+        if result.agreement is not None and result.valid(options.strict):
+            for copy_id, data in _documents(self.templates, result, options.copies).items():
+                target = output_path(options.out, stem, f".{copy_id}.{options.format}")
+                if self.staging is None:
+                    _write(target, data)
+                    outcome.outputs.append(target)
+                else:
+                    docx = self.staging / f"{index:06d}.{copy_id}.docx"
+                    docx.write_bytes(data)
+                    outcome.staged.append((docx, target))
+        # Only what the report needs goes back to the parent process, and is kept.
+        outcome.result = result.slim()
+        return outcome
+
+
+_worker: _Worker | None = None
+MIN_PER_PROCESS = 4
+"""Below this many agreements per extra process, starting processes costs more than it saves."""
+
+
+def _start_worker(options: Options, staging: Path | None) -> None:
+    global _worker
+    # Ctrl-C is the parent's to handle: it lets running work finish and says what was done.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _worker is None or _worker.options is not options:
+        _worker = _Worker(options, staging)
+
+
+def _run_job(job: tuple[int, Unit]) -> Outcome:
+    assert _worker is not None
+    return _worker(job)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    # fork shares the compiled templates and loaded campaigns with the workers;
+    # elsewhere each worker compiles what it needs once.
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
+def _run(worker: _Worker, units: Sequence[Unit], jobs: int, started: Callable[[int], None] | None) -> Iterator[Outcome]:
+    """Every unit's outcome, in input order whatever the order in which they finish."""
+    processes = min(jobs, len(units) // MIN_PER_PROCESS)
+    if processes <= 1:
+        if started is not None:
+            started(len(units))
+        for job in enumerate(units):
+            yield worker(job)
+        return
+    global _worker
+    _worker = worker  # inherited by forked workers, compiled templates included
+    pool = ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_start_worker, initargs=(worker.options, worker.staging))
+    try:
+        chunk = max(1, min(32, len(units) // (processes * 8)))
+        results = pool.map(_run_job, enumerate(units), chunksize=chunk)
+        if started is not None:
+            started(len(units))  # after the fork: the progress display may start a thread
+        yield from results
+    except BrokenProcessPool:
+        raise ConvgenError(
+            "un processus de rendu s'est arrêté brutalement (mémoire insuffisante ?) : les documents déjà écrits sont complets.",
+            hint="relancez avec moins de processus, par exemple --jobs 1.",
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def render_all(
+    inputs: Sequence[Input],
+    options: Options,
+    progress: Callable[[Outcome], None] | None = None,
+    started: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """Check and render every agreement the inputs hold; `progress` hears of each, in order."""
     if options.format == "pdf":
         from convgen.pdf import find_soffice
 
@@ -93,28 +183,16 @@ def render_all(inputs: Sequence[Input], options: Options, progress: Callable[[Ou
     templates = Templates(options.template)
     if options.template is not None:
         templates.get("pfmp")  # a broken --template is reported before any input is read
-    outcomes: list[Outcome] = []
+    units = expand(list(inputs), options.lang, options.max_size)
     staging = Path(tempfile.mkdtemp(prefix="convgen-")) if options.format == "pdf" else None
-    staged: list[tuple[Path, Path, Outcome]] = []
+    outcomes: list[Outcome] = []
     try:
-        for index, item in enumerate(inputs):
-            result = check_path(item.path, item.display, options.lang, options.max_size)
-            outcome = Outcome(item, result)
+        for outcome in _run(_Worker(options, staging, templates), units, options.jobs, started):
             outcomes.append(outcome)
-            if result.agreement is not None and result.valid(options.strict):
-                for copy_id, data in _documents(templates, result, options.copies).items():
-                    target = output_path(options.out, item.rel, f".{copy_id}.{options.format}")
-                    if staging is None:
-                        _write(target, data)
-                        outcome.outputs.append(target)
-                    else:
-                        docx = staging / f"{index:06d}.{copy_id}.docx"
-                        docx.write_bytes(data)
-                        staged.append((docx, target, outcome))
             if staging is None and progress is not None:
                 progress(outcome)
         if staging is not None:
-            _convert(staged, staging, options)
+            _convert(outcomes, staging, options)
             if progress is not None:
                 for outcome in outcomes:
                     progress(outcome)
@@ -124,15 +202,18 @@ def render_all(inputs: Sequence[Input], options: Options, progress: Callable[[Ou
     return outcomes
 
 
-def _convert(staged: list[tuple[Path, Path, Outcome]], staging: Path, options: Options) -> None:
+def _convert(outcomes: list[Outcome], staging: Path, options: Options) -> None:
     from convgen.pdf import convert
 
+    staged = [(docx, target, outcome) for outcome in outcomes for docx, target in outcome.staged]
     if not staged:
         return
     pdfs = convert([docx for docx, _, _ in staged], staging / "pdf", jobs=options.jobs)
     for pdf, (_, target, outcome) in zip(pdfs, staged, strict=True):
         _write(target, pdf.read_bytes())
         outcome.outputs.append(target)
+    for outcome in outcomes:
+        outcome.staged.clear()
 
 
 def _write(target: Path, data: bytes) -> None:

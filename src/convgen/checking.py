@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg
-from convgen.loading import MAX_BYTES, Document, SourceMap, load_bytes, load_path
+from convgen.inputs import Input
+from convgen.loading import MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
 from convgen.models import KINDS, Agreement
 from convgen.rules import run_rules
 from convgen.validation import validate
@@ -22,6 +24,12 @@ class FileResult:
     kind: str | None = None
     agreement: Agreement | None = None
     source: SourceMap | None = None
+    # A campaign row: the campaign file its YAML lines refer to, the row's name and
+    # origin (for the report), and the CSV lines its cells are quoted from.
+    file: str | None = None
+    label: str | None = None
+    origin: dict[str, Any] | None = None
+    quotes: dict[str, SourceMap] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -34,6 +42,30 @@ class FileResult:
     def valid(self, strict: bool = False) -> bool:
         """No error; with strict, no warning either."""
         return self.errors == 0 and (not strict or self.warnings == 0)
+
+    def file_of(self, finding: Finding) -> str:
+        """The file a finding's line and column refer to."""
+        return finding.file or self.file or self.path
+
+    def line_text(self, finding: Finding) -> str | None:
+        source = self.quotes.get(finding.file) if finding.file else self.source
+        return source.line_text(finding.line) if source is not None else None
+
+    def slim(self) -> FileResult:
+        """What reports need, without the agreement and the position of every key."""
+        lines = self.source.lines if self.source is not None and self.findings else []
+        quoted = {finding.file for finding in self.findings if finding.file}
+        return FileResult(
+            self.path,
+            self.findings,
+            self.kind,
+            None,
+            SourceMap(lines=lines) if lines else None,
+            self.file,
+            self.label,
+            self.origin,
+            {name: source for name, source in self.quotes.items() if name in quoted},
+        )
 
 
 M_INTERNAL = Msg(
@@ -79,3 +111,56 @@ def check_path(path: Path, display: str | None = None, lang: Lang = "fr", max_by
 
 def check_bytes(raw: bytes, display: str = "<stdin>", lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> FileResult:
     return _guarded(display, lang, lambda: load_bytes(raw, lang, max_bytes))
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One agreement to check: a whole file, or one row of a campaign."""
+
+    input: Input
+    row: int | None = None
+    campaign: bool = False
+
+
+def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
+    from convgen.campaign import is_campaign
+
+    try:
+        return is_campaign(read_limited(path, max_bytes))
+    except OSError:
+        return False  # check_path says why it cannot be read
+
+
+def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> list[Unit]:
+    """The agreements the inputs hold: one per plain file, one per campaign row."""
+    units: list[Unit] = []
+    for item in inputs:
+        if not _looks_like_campaign(item.path, max_bytes):
+            units.append(Unit(item))
+            continue
+        from convgen.campaign import load_campaign
+
+        campaign = load_campaign(item.path, item.display, lang, max_bytes)
+        if campaign.usable:
+            units.extend(Unit(item, index, True) for index in range(len(campaign.rows)))
+        else:
+            units.append(Unit(item, None, True))
+    return units
+
+
+def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tuple[FileResult, PurePosixPath]:
+    """Check one agreement; also gives the stem of its outputs under OUT."""
+    item = unit.input
+    if not unit.campaign:
+        return check_path(item.path, item.display, lang, max_bytes), item.rel
+    from convgen.campaign import load_campaign
+
+    campaign = load_campaign(item.path, item.display, lang, max_bytes)
+    if unit.row is None:
+        findings = sorted(campaign.findings, key=Finding.sort_key)
+        return FileResult(item.display, findings, source=campaign.source, quotes=campaign.quotes), item.rel
+    row = campaign.rows[unit.row]
+    result = _guarded(f"{item.display}#{row.label}", lang, lambda: Document(row.data, row.source, list(row.findings)))
+    result.file, result.label, result.quotes = item.display, row.label, campaign.quotes
+    result.origin = {"campaign": item.display, "name": row.label, **row.origin}
+    return result, item.rel / row.label

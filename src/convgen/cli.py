@@ -25,10 +25,22 @@ class Lang(str, Enum):
     en = "en"
 
 
+class NewKind(str, Enum):
+    pfmp = "pfmp"
+    immersion = "immersion"
+    campaign = "campaign"
+
+
 class ReportFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+
+
+class MessageFormat(str, Enum):
+    text = "text"
+    github = "github"
+    json = "json"
 
 
 class CatalogueFormat(str, Enum):
@@ -55,6 +67,10 @@ PathsArgument = Annotated[
 LangOption = Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)]
 MaxSizeOption = Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)]
 KindArgument = Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)]
+ShardOption = Annotated[
+    Optional[str],
+    typer.Option("--shard", metavar="K/N", help="Seulement la K-ième de N parts égales des fichiers triés (matrice de CI).", show_default=False),
+]
 MAX_BYTES = 1 << 20  # loading.MAX_BYTES, repeated so that --help does not import the loader
 
 
@@ -137,15 +153,26 @@ def main_callback(
 @app.command()
 @handled
 def new(
-    kind: KindArgument,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml).")] = None,
+    kind: Annotated[
+        NewKind, typer.Argument(help="pfmp, immersion, ou campaign (une classe : fichier commun + liste CSV).", case_sensitive=False)
+    ],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml ; campagne.yaml pour campaign).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
 ) -> None:
     """Écrit un modèle de convention commenté, complet et valide, à adapter."""
+    console = _stderr()
+    if kind is NewKind.campaign:
+        from convgen.starter import write_campaign
+
+        target, table = write_campaign(output, force)
+        console.print(f"[green]✓[/] {_escape(str(target))} et {_escape(str(table))} écrits (campagne de PFMP : commun + liste de classe).")
+        console.print(f"[dim]→ remplissez la liste de classe, puis : convgen validate {_escape(str(target))}[/]")
+        return
     from convgen.starter import write_starter
 
     target = write_starter(kind.value, output, force)
-    console = _stderr()
     console.print(f"[green]✓[/] {_escape(str(target))} écrit (convention {kind.value}).")
     shown = "" if target == Path("agreement.yaml") else " " + _escape(str(target))
     console.print(f"[dim]→ adaptez-le, puis : convgen validate{shown}[/]")
@@ -161,22 +188,26 @@ def validate(
     lang: LangOption = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
     max_size: MaxSizeOption = MAX_BYTES,
+    shard_text: ShardOption = None,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
-    from convgen.checking import check_path
-    from convgen.inputs import collect
+    from convgen.checking import check_unit, expand
+    from convgen.inputs import collect, parse_shard, shard
     from convgen.report import dumps, github_lines, json_report, print_text, summary_line
 
-    inputs = collect(paths, lang.value)
-    results = [check_path(item.path, item.display, lang.value, max_size) for item in inputs]
+    selected = parse_shard(shard_text, lang.value)
+    inputs = shard(collect(paths, lang.value), selected)
+    results = [check_unit(unit, lang.value, max_size)[0] for unit in expand(inputs, lang.value, max_size)]
     if format is ReportFormat.json:
         sys.stdout.write(dumps(json_report(results, strict)) + "\n")
     elif format is ReportFormat.github:
         for line in github_lines(results):
             sys.stdout.write(line + "\n")
         _stderr().print(summary_line(results, strict, lang.value))
-    else:
+    elif results:
         print_text(_stdout(), results, strict, lang.value)
+    else:
+        _stdout().print("aucune convention dans cette part (--shard) : rien à faire." if lang is Lang.fr else "no agreement in this shard (--shard): nothing to do.")
     if not all(result.valid(strict) for result in results):
         raise typer.Exit(1)
 
@@ -246,14 +277,23 @@ def render(
     lang: LangOption = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
     max_size: MaxSizeOption = MAX_BYTES,
+    shard_text: ShardOption = None,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", help="Écrit le rapport JSON (celui de validate --format json, plus les fichiers écrits).")
+    ] = None,
+    output_format: Annotated[
+        MessageFormat,
+        typer.Option("--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."),
+    ] = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
     from convgen.batch import Options, parse_copies, render_all
-    from convgen.inputs import collect
-    from convgen.report import print_render
+    from convgen.inputs import collect, parse_shard, shard
+    from convgen.report import RenderReporter, render_json
 
     wanted = parse_copies(copies)
-    inputs = collect(paths, lang.value)
+    selected = parse_shard(shard_text, lang.value)
+    inputs = shard(collect(paths, lang.value), selected)
     options = Options(
         out=out,
         format=format.value,
@@ -264,8 +304,22 @@ def render(
         max_size=max_size,
         jobs=jobs or os.cpu_count() or 1,
     )
-    outcomes = render_all(inputs, options)
-    print_render(_stdout(), outcomes, out, strict, lang.value)
+    reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
+    try:
+        outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started)
+    finally:
+        reporter.stop()
+    summary = render_json(outcomes, strict, out, format.value, selected) if report or output_format is MessageFormat.json else None
+    if report is not None:
+        from convgen.files import write_atomic
+
+        try:
+            write_atomic(report, (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        except OSError as error:
+            from convgen.errors import UsageError
+
+            raise UsageError(f"impossible d'écrire le rapport « {report} » : {error.strerror or error}.") from None
+    reporter.finished(outcomes, summary)
     if not all(outcome.result.valid(strict) for outcome in outcomes):
         raise typer.Exit(1)
 

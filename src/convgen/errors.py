@@ -11,6 +11,10 @@ class ConvgenError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors raised in a worker process travel back to the parent by pickling.
+        return (type(self), (self.message, self.hint))
+
 
 class UsageError(ConvgenError):
     """The command line itself is wrong: bad option, missing file, PATH matching nothing."""
@@ -34,3 +38,6 @@ class TemplateError(UsageError):
     def __init__(self, message: str, hint: str | None = None, problems: list[str] | None = None) -> None:
         super().__init__(message, hint)
         self.problems = problems or []
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.hint, self.problems))

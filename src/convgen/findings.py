@@ -20,6 +20,8 @@ class Location:
     line: int
     column: int
     end_column: int | None = None
+    # Another file than the input itself: a campaign's CSV class list.
+    file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +36,15 @@ class Finding:
     date: dt.date | None = None
     # Last column (exclusive) of the offending token, for the caret in text output.
     end_column: int | None = None
+    # Set when line and column point into another file than the input (a CSV class list).
+    file: str | None = None
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "rule": self.rule,
             "severity": self.severity.value,
             "message": self.message,
@@ -50,13 +54,16 @@ class Finding:
             "column": self.column,
             "date": self.date.isoformat() if self.date else None,
         }
+        if self.file is not None:
+            data["file"] = self.file
+        return data
 
     def sort_key(self) -> tuple:
-        return (self.line or 0, self.column or 0, self.rule, self.field or "")
+        return (self.file or "", self.line or 0, self.column or 0, self.rule, self.field or "")
 
 
 def located(rule: str, severity: Severity, message: str, location: Location | None, **fields: Any) -> Finding:
     """A finding placed at a location of the YAML file (or nowhere in particular)."""
     if location is not None:
-        fields.update(line=location.line, column=location.column, end_column=location.end_column)
+        fields.update(line=location.line, column=location.column, end_column=location.end_column, file=location.file)
     return Finding(rule, severity, message, **fields)

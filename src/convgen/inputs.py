@@ -143,3 +143,35 @@ def _apart(inputs: list[Input]) -> list[Input]:
             taken.add(candidate.as_posix().casefold())
             result[index] = Input(inputs[index].path, inputs[index].display, candidate)
     return result
+
+
+M_BAD_SHARD = Msg(
+    "--shard « {raw} » : attendu K/N avec 1 ≤ K ≤ N, par exemple 2/4.",
+    "--shard '{raw}': expected K/N with 1 ≤ K ≤ N, such as 2/4.",
+)
+
+
+def parse_shard(raw: str | None, lang: Lang = "fr") -> tuple[int, int] | None:
+    """`--shard K/N`, 1-based; None when not given."""
+    if raw is None:
+        return None
+    parts = raw.strip().split("/")
+    if len(parts) == 2 and all(part.strip().isdigit() for part in parts):
+        k, n = (int(part) for part in parts)
+        if 1 <= k <= n <= 100_000:
+            return k, n
+    raise UsageError(M_BAD_SHARD.get(lang).format(raw=raw))
+
+
+def shard(inputs: list[Input], selected: tuple[int, int] | None) -> list[Input]:
+    """The K-th of N contiguous, near-equal slices of the inputs sorted by name.
+
+    Every matrix job sees the same sorted list, so the slices are disjoint and together
+    hold every input once; sizes differ by one at most. Output names are decided
+    before slicing, so a sharded run writes exactly what the whole run would.
+    """
+    if selected is None:
+        return inputs
+    k, n = selected
+    ordered = sorted(inputs, key=lambda item: (item.rel.as_posix(), item.display))
+    return ordered[(k - 1) * len(ordered) // n : k * len(ordered) // n]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -32,21 +34,24 @@ def summary(results: Sequence[FileResult], strict: bool = False) -> dict[str, in
 
 
 def file_json(result: FileResult, strict: bool = False) -> dict[str, Any]:
-    return {
+    entry = {
         "path": result.path,
         "kind": result.kind,
         "valid": result.valid(strict),
         "findings": [f.to_json() for f in result.findings],
     }
+    if result.origin is not None:
+        entry["row"] = result.origin
+    return entry
 
 
-def json_report(results: Sequence[FileResult], strict: bool = False, extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The report of cli.md; `extra` adds keys to each file's entry (a render's outputs)."""
+def json_report(results: Sequence[FileResult], strict: bool = False, extras: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The report of cli.md; `extras` adds keys to each file's entry, in order (a render's outputs)."""
     files = []
-    for result in results:
+    for index, result in enumerate(results):
         entry = file_json(result, strict)
-        if extra and result.path in extra:
-            entry.update(extra[result.path])
+        if extras is not None:
+            entry.update(extras[index])
         files.append(entry)
     return {"convgen": __version__, "files": files, "summary": summary(results, strict)}
 
@@ -63,23 +68,25 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_line(path: str, finding: Finding) -> str:
+def github_line(result: FileResult, finding: Finding) -> str:
     """One GitHub Actions workflow command, shown inline on the pull request."""
     level = "error" if finding.severity is Severity.ERROR else "warning"
-    props = [f"file={_escape_property(path)}"]
+    props = [f"file={_escape_property(result.file_of(finding))}"]
     if finding.line:
         props.append(f"line={finding.line}")
         if finding.column:
             props.append(f"col={finding.column}")
     props.append(f"title={_escape_property(finding.rule)}")
     message = f"{finding.field} : {finding.message}" if finding.field else finding.message
+    if result.label:
+        message = f"{result.label} › {message}"
     if finding.article:
         message += f" ({finding.article})"
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
 def github_lines(results: Sequence[FileResult]) -> list[str]:
-    return [github_line(result.path, finding) for result in results for finding in result.findings]
+    return [github_line(result, finding) for result in results for finding in result.findings]
 
 
 M_VALID = Msg("valide", "valid")
@@ -89,7 +96,7 @@ M_SUMMARY = Msg(
 )
 # Singular and plural of each counted word; French keeps the singular for 0.
 _WORDS = {
-    "files": (Msg("fichier vérifié", "file checked"), Msg("fichiers vérifiés", "files checked")),
+    "files": (Msg("convention vérifiée", "agreement checked"), Msg("conventions vérifiées", "agreements checked")),
     "valid": (Msg("valide", "valid"), Msg("valides", "valid")),
     "invalid": (Msg("invalide", "invalid"), Msg("invalides", "invalid")),
     "errors": (Msg("erreur", "error"), Msg("erreurs", "errors")),
@@ -107,7 +114,7 @@ def summary_line(results: Sequence[FileResult], strict: bool, lang: Lang) -> str
 def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
     """A finding as a compiler prints it: position, severity, rule, message, then the line with a caret."""
     text = Text()
-    where = result.path
+    where = result.file_of(finding)
     if finding.line:
         where += f":{finding.line}"
         if finding.column:
@@ -115,23 +122,29 @@ def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
     text.append(where + ": ", style="bold")
     text.append(SEVERITY_WORD[finding.severity].get(lang), style=SEVERITY_STYLE[finding.severity])
     text.append(f" [{finding.rule}] ", style="cyan")
+    if result.label:
+        text.append(f"{result.label} › ", style="magenta")
     if finding.field:
         text.append(finding.field, style="bold")
         text.append(" : " if lang == "fr" else ": ")
     text.append(finding.message)
-    quoted = result.source.line_text(finding.line) if result.source else None
+    quoted = result.line_text(finding)
     if quoted is not None:
         quoted = quoted.rstrip().replace("\t", " ")
         number = str(finding.line)
         pad = " " * len(number)
-        text.append(f"\n  {number} | ", style="blue")
-        text.append(quoted[:MAX_QUOTE] + ("…" if len(quoted) > MAX_QUOTE else ""))
         column = max((finding.column or 1) - 1, 0)
-        if column < MAX_QUOTE:
+        # A long line (a CSV row) is shown around the column rather than cut before it.
+        start = column - 40 if column > MAX_QUOTE - 40 else 0
+        lead = "…" if start else ""
+        shown = quoted[start : start + MAX_QUOTE]
+        text.append(f"\n  {number} | ", style="blue")
+        text.append(lead + shown + ("…" if start + MAX_QUOTE < len(quoted) else ""))
+        if column < len(quoted) + 1:
             width = max((finding.end_column or 0) - (finding.column or 0), 1)
-            width = min(width, max(len(quoted) - column, 1))
+            width = min(width, max(len(shown) - (column - start), 1))
             text.append(f"\n  {pad} | ", style="blue")
-            text.append(" " * column + "^" * width, style=SEVERITY_STYLE[finding.severity])
+            text.append(" " * (len(lead) + column - start) + "^" * width, style=SEVERITY_STYLE[finding.severity])
     if finding.article:
         text.append(f"\n  {' ' * len(str(finding.line or ''))} = ", style="blue")
         text.append(finding.article, style="italic")
@@ -204,28 +217,133 @@ M_WRITTEN = Msg(
     "{documents} {documents_word} {written_word} dans {out}.",
     "{documents} {documents_word} written to {out}.",
 )
+M_NOTHING = Msg("aucune convention dans cette part (--shard) : rien à faire.", "no agreement in this shard (--shard): nothing to do.")
+M_PROGRESS = Msg("Conventions", "Agreements")
+M_IN_ERROR = Msg("en erreur", "with errors")
+SUMMARY_ROWS = {
+    "files": Msg("Conventions vérifiées", "Agreements checked"),
+    "valid": Msg("Valides", "Valid"),
+    "invalid": Msg("Invalides (non rendues)", "Invalid (not rendered)"),
+    "warnings": Msg("Avertissements", "Warnings"),
+    "documents": Msg("Documents écrits", "Documents written"),
+    "elapsed": Msg("Durée", "Time"),
+}
 
 
-def print_render(console: Console, outcomes: Sequence[Any], out: object, strict: bool, lang: Lang) -> None:
-    """Per input, its findings and the files written; then what the run produced."""
-    documents = 0
-    for outcome in outcomes:
-        result = outcome.result
-        for finding in result.findings:
-            console.print(finding_text(result, finding, lang))
-        if outcome.outputs:
-            documents += len(outcome.outputs)
-            line = Text("✓ ", style="bold green")
-            line.append(f"{result.path} → ")
-            line.append(", ".join(str(path) for path in outcome.outputs))
-            console.print(line)
-        elif not result.valid(strict):
-            console.print(Text(M_NOT_RENDERED.get(lang).format(path=result.path), style="bold red"))
+def render_json(outcomes: Sequence[Any], strict: bool, out: Path, format: str, shard: tuple[int, int] | None) -> dict[str, Any]:
+    """The report of cli.md plus, per agreement, the files written; and what the run was."""
     results = [outcome.result for outcome in outcomes]
-    if len(results) != 1 or results[0].findings:
-        console.print(Text(summary_line(results, strict, lang), style="bold"))
+    extras = [{"outputs": [path.as_posix() for path in outcome.outputs]} for outcome in outcomes]
+    report = json_report(results, strict, extras)
+    report["summary"]["documents"] = sum(len(outcome.outputs) for outcome in outcomes)
+    report["render"] = {"format": format, "out": out.as_posix(), "shard": f"{shard[0]}/{shard[1]}" if shard else None}
+    return report
+
+
+def _documents_line(documents: int, out: Path, lang: Lang) -> str:
     words = {
         "documents_word": plural(documents, "document", "documents", lang),
         "written_word": plural(documents, "écrit", "écrits", lang),
     }
-    console.print(Text(M_WRITTEN.get(lang).format(documents=documents, out=out, **words), style="bold"))
+    return M_WRITTEN.get(lang).format(documents=documents, out=out, **words)
+
+
+class RenderReporter:
+    """What `convgen render` shows while it works and when it is done.
+
+    On a terminal: a progress bar (done, errors, time left), the findings as they come,
+    then a summary table. Without one (CI logs, pipes): one plain line per agreement and
+    a summary, never an escape sequence. `github` prints findings as workflow commands;
+    `json` prints only the report, at the end.
+    """
+
+    def __init__(self, console: Console, out: Path, strict: bool, lang: Lang, mode: str = "text") -> None:
+        self.console, self.out, self.strict, self.lang, self.mode = console, out, strict, lang, mode
+        self.live = mode == "text" and console.is_terminal
+        self.progress: Any = None
+        self.errors = 0
+        self.started_at = time.monotonic()
+
+    def started(self, total: int) -> None:
+        if not self.live or total == 0:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[errors]} " + M_IN_ERROR.get(self.lang)),
+            TimeElapsedColumn(),
+            TextColumn("/"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = self.progress.add_task(M_PROGRESS.get(self.lang), total=total, errors=0)
+        self.progress.start()
+
+    def done(self, outcome: Any) -> None:
+        result = outcome.result
+        if not result.valid(self.strict):
+            self.errors += 1
+        if self.mode == "json":
+            return
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, errors=self.errors)
+        if self.mode == "github":
+            for line in github_lines([result]):
+                self.console.out(line, highlight=False)
+        else:
+            for finding in result.findings:
+                self.console.print(finding_text(result, finding, self.lang))
+        if outcome.outputs and not self.live:
+            line = Text("✓ ", style="bold green")
+            line.append(f"{result.path} → ")
+            line.append(", ".join(str(path) for path in outcome.outputs))
+            self.console.print(line)
+        elif not result.valid(self.strict):
+            self.console.print(Text(M_NOT_RENDERED.get(self.lang).format(path=result.path), style="bold red"))
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def finished(self, outcomes: Sequence[Any], report: dict[str, Any] | None = None) -> None:
+        self.stop()
+        if self.mode == "json":
+            self.console.out(dumps(report or {}), highlight=False)
+            return
+        results = [outcome.result for outcome in outcomes]
+        documents = sum(len(outcome.outputs) for outcome in outcomes)
+        if not results:
+            self.console.print(M_NOTHING.get(self.lang))
+            return
+        if self.live:
+            self._table(results, documents)
+            return
+        if len(results) != 1 or results[0].findings:
+            self.console.print(Text(summary_line(results, self.strict, self.lang), style="bold"))
+        self.console.print(Text(_documents_line(documents, self.out, self.lang), style="bold"))
+
+    def _table(self, results: Sequence[FileResult], documents: int) -> None:
+        from rich.table import Table
+
+        counts = summary(results, self.strict)
+        elapsed = time.monotonic() - self.started_at
+        values = {
+            "files": str(counts["files"]),
+            "valid": str(counts["valid"]),
+            "invalid": str(counts["files"] - counts["valid"]),
+            "warnings": str(counts["warnings"]),
+            "documents": f"{documents}  → {self.out}",
+            "elapsed": f"{elapsed:.1f} s".replace(".", "," if self.lang == "fr" else "."),
+        }
+        table = Table(show_header=False, box=None, padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for key, label in SUMMARY_ROWS.items():
+            style = "red" if key == "invalid" and values[key] != "0" else ("green" if key == "valid" else "")
+            table.add_row(label.get(self.lang), Text(values[key], style=style))
+        self.console.print(table)

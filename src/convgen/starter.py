@@ -10,10 +10,37 @@ from convgen.files import write_atomic
 from convgen.inputs import DEFAULT_PATH
 
 STARTERS = ("pfmp", "immersion")
+CAMPAIGN = "campaign"
+CAMPAIGN_PATH = "campagne.yaml"
+CAMPAIGN_CSV = "eleves.csv"
 
 
 def starter_text(kind: str) -> str:
-    return resources.files("convgen").joinpath("starters", f"{kind}.yaml").read_text(encoding="utf-8")
+    name = "campagne.yaml" if kind == CAMPAIGN else f"{kind}.yaml"
+    return resources.files("convgen").joinpath("starters", name).read_text(encoding="utf-8")
+
+
+def _refuse_existing(target: Path) -> None:
+    raise UsageError(
+        f"« {target} » existe déjà : rien n'a été écrit.",
+        hint="ajoutez --force pour le remplacer, ou choisissez un autre nom avec -o.",
+    )
+
+
+def write_campaign(output: Path | None, force: bool = False) -> list[Path]:
+    """A campaign starter and its sample class list, side by side; both or neither."""
+    target = Path(output) if output is not None else Path(CAMPAIGN_PATH)
+    if target.is_dir():
+        target = target / CAMPAIGN_PATH
+    csv_name = CAMPAIGN_CSV if target.name == CAMPAIGN_PATH else f"{target.stem}.csv"
+    table = target.with_name(csv_name)
+    for path in (target, table):
+        if path.exists() and not force:
+            _refuse_existing(path)
+    sample = resources.files("convgen").joinpath("starters", CAMPAIGN_CSV).read_bytes()
+    write_atomic(table, sample, durable=True)
+    write_atomic(target, starter_text(CAMPAIGN).replace(CAMPAIGN_CSV, csv_name).encode("utf-8"), durable=True)
+    return [target, table]
 
 
 def write_starter(kind: str, output: Path | None, force: bool = False) -> Path:
@@ -22,9 +49,6 @@ def write_starter(kind: str, output: Path | None, force: bool = False) -> Path:
     if target.is_dir():
         target = target / DEFAULT_PATH
     if target.exists() and not force:
-        raise UsageError(
-            f"« {target} » existe déjà : rien n'a été écrit.",
-            hint="ajoutez --force pour le remplacer, ou choisissez un autre nom avec -o.",
-        )
+        _refuse_existing(target)
     write_atomic(target, starter_text(kind).encode("utf-8"), durable=True)
     return target
