@@ -7,6 +7,7 @@ template or a missing LibreOffice stops the run, since no input could be rendere
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import signal
 import tempfile
@@ -121,8 +122,12 @@ MIN_PER_PROCESS = 4
 """Below this many agreements per extra process, starting processes costs more than it saves."""
 
 
+_parent = 0
+
+
 def _start_worker(options: Options, staging: Path | None) -> None:
-    global _worker
+    global _worker, _parent
+    _parent = os.getppid()
     # Ctrl-C is the parent's to handle: it lets running work finish and says what was done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _worker is None or _worker.options is not options:
@@ -131,6 +136,8 @@ def _start_worker(options: Options, staging: Path | None) -> None:
 
 def _run_job(job: tuple[int, Unit]) -> Outcome:
     assert _worker is not None
+    if os.getppid() != _parent:
+        os._exit(1)  # the run was killed: finish no more than the document in hand
     return _worker(job)
 
 

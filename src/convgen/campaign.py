@@ -10,7 +10,6 @@ when the value came from the shared part, and at the CSV row and cell otherwise.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 import unicodedata
@@ -448,7 +447,6 @@ def _name_rows(rows: list[Row]) -> None:
         row.label = label
 
 
-@functools.lru_cache(maxsize=4)
 def load_campaign(path: Path, display: str, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> Campaign:
     """Read a campaign and the rows it holds; its own problems stop it before any row."""
     try:

@@ -131,16 +131,29 @@ def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
         return False  # check_path says why it cannot be read
 
 
+# Campaigns read by this run: expand() reads each once, check_unit() takes its rows from
+# here (worker processes forked after expand() inherit them; others read them once).
+_campaigns: dict[tuple[Path, str, str, int], Any] = {}
+
+
+def _campaign(item: Input, lang: Lang, max_bytes: int) -> Any:
+    from convgen.campaign import load_campaign
+
+    key = (item.path, item.display, lang, max_bytes)
+    if key not in _campaigns:
+        _campaigns[key] = load_campaign(item.path, item.display, lang, max_bytes)
+    return _campaigns[key]
+
+
 def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> list[Unit]:
     """The agreements the inputs hold: one per plain file, one per campaign row."""
+    _campaigns.clear()  # files may have changed since an earlier run in this process
     units: list[Unit] = []
     for item in inputs:
         if not _looks_like_campaign(item.path, max_bytes):
             units.append(Unit(item))
             continue
-        from convgen.campaign import load_campaign
-
-        campaign = load_campaign(item.path, item.display, lang, max_bytes)
+        campaign = _campaign(item, lang, max_bytes)
         if campaign.usable:
             units.extend(Unit(item, index, True) for index in range(len(campaign.rows)))
         else:
@@ -153,9 +166,7 @@ def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tup
     item = unit.input
     if not unit.campaign:
         return check_path(item.path, item.display, lang, max_bytes), item.rel
-    from convgen.campaign import load_campaign
-
-    campaign = load_campaign(item.path, item.display, lang, max_bytes)
+    campaign = _campaign(item, lang, max_bytes)
     if unit.row is None:
         findings = sorted(campaign.findings, key=Finding.sort_key)
         return FileResult(item.display, findings, source=campaign.source, quotes=campaign.quotes), item.rel
