@@ -202,3 +202,42 @@ def test_a_terminal_gets_a_progress_bar_and_a_summary_table(workdir: Path) -> No
     assert "Conventions vérifiées" in output and "Documents écrits" in output and "21" in output
     assert "MINOR_DAILY_MAX" in output and "pupil005.yaml" in output
     assert "✓ class/pupil000.yaml" not in output  # the bar replaces one line per file
+
+
+CI_EXAMPLES = [Path(__file__).resolve().parents[1] / "examples" / "ci" / name for name in (".github/workflows/convgen.yml", ".gitlab-ci.yml")]
+
+
+@pytest.mark.parametrize("path", CI_EXAMPLES, ids=lambda path: path.name)
+def test_the_ci_examples_use_only_options_that_exist(cli, path: Path) -> None:
+    import re
+
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    yaml.safe_load(text)
+    commands = re.findall(r"convgen (validate|render)\b((?:[^\n]|\n\s+--)*)", text)
+    assert {name for name, _ in commands} == {"validate", "render"}
+    for name, arguments in commands:
+        known = cli(name, "--help").stdout
+        for option in re.findall(r"(--[a-z-]+)", arguments):
+            assert option in known, (path.name, name, option)
+    assert "--shard" in text and "--report" in text and ("--format github" in text or "--format json" in text)
+
+
+def test_the_examples_folder_renders_with_its_campaign(cli, workdir: Path) -> None:
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", workdir / "examples")
+    result = cli("render", "examples", "--copies", "etablissement", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    paths = [entry["path"] for entry in report_of(workdir / "r.json")["files"]]
+    assert "examples/campagne/campagne.yaml#martin-camille" in paths and "examples/pfmp.yaml" in paths
+    assert not any("ci" in path for path in paths)  # the CI files are hidden: never taken for agreements
+
+
+def test_the_campaign_example_is_the_starter() -> None:
+    from importlib import resources
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "campagne"
+    for name in ("campagne.yaml", "eleves.csv"):
+        assert (root / name).read_bytes() == resources.files("convgen").joinpath("starters", name).read_bytes(), name

@@ -37,6 +37,17 @@ declare(
     ),
 )
 
+declare(
+    id="CAMPAIGN",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=Msg("campagne (campaign, liste de classe CSV)", "campaign (campaign, CSV class list)"),
+    limit=Msg(
+        "la liste de classe existe, est en UTF-8, ses en-têtes sont des chemins de champs uniques ; pas plus de cellules que d'en-têtes",
+        "the class list exists, is UTF-8, its headers are unique field paths; no more cells than headers",
+    ),
+)
 
 @rule(
     id="PERIOD_ORDER",
