@@ -117,11 +117,10 @@ class _Worker:
         return outcome
 
 
-_worker: _Worker | None = None
 MIN_PER_PROCESS = 4
 """Below this many agreements per extra process, starting processes costs more than it saves."""
-
-
+# In a worker process: its worker, and the pid of the run that started it.
+_worker: _Worker | None = None
 _parent = 0
 
 
