@@ -38,8 +38,13 @@ M_SPEC_KEY = Msg(
     "unknown key in 'campaign': '{key}' (possible keys: {keys}).",
 )
 M_ROWS = Msg("« campaign.rows » attend une liste de blocs (un par élève).", "'campaign.rows' expects a list of mappings (one per pupil).")
-M_ROW = Msg("chaque élément de « campaign.rows » doit être un bloc clé: valeur.", "each item of 'campaign.rows' must be a key: value mapping.")
-M_CSV_NAME = Msg("« campaign.csv » attend le nom d'un fichier CSV, par exemple « eleves.csv ».", "'campaign.csv' expects a CSV file name, such as 'pupils.csv'.")
+M_ROW = Msg(
+    "chaque élément de « campaign.rows » doit être un bloc clé: valeur.", "each item of 'campaign.rows' must be a key: value mapping."
+)
+M_CSV_NAME = Msg(
+    "« campaign.csv » attend le nom d'un fichier CSV, par exemple « eleves.csv ».",
+    "'campaign.csv' expects a CSV file name, such as 'pupils.csv'.",
+)
 M_CSV_MISSING = Msg(
     "liste de classe introuvable : « {name} » (cherchée à côté de la campagne : {path}).",
     "class list not found: '{name}' (looked for beside the campaign: {path}).",
@@ -54,7 +59,10 @@ M_CSV_ENCODING = Msg(
     "{problem} In Excel: 'Save as' → 'CSV UTF-8 (comma delimited)'; in LibreOffice: character set 'Unicode (UTF-8)'.",
 )
 M_CSV_SYNTAX = Msg("CSV illisible : {reason}.", "unreadable CSV: {reason}.")
-M_CSV_EMPTY = Msg("la liste de classe est vide : il faut une ligne d'en-têtes puis une ligne par élève.", "the class list is empty: it needs a header row, then one row per pupil.")
+M_CSV_EMPTY = Msg(
+    "la liste de classe est vide : il faut une ligne d'en-têtes puis une ligne par élève.",
+    "the class list is empty: it needs a header row, then one row per pupil.",
+)
 M_DELIMITER = Msg("« campaign.delimiter » attend « ; », « , » ou une tabulation.", "'campaign.delimiter' expects ';', ',' or a tab.")
 M_HEADER = Msg(
     "en-tête de colonne « {header} » non valide : écrivez le chemin de la clé avec des points, par exemple « pupil.last_name ».",
@@ -64,7 +72,9 @@ M_HEADER_EMPTY = Msg(
     "colonne {column} sans en-tête mais avec des valeurs : donnez-lui un en-tête (par exemple « pupil.last_name »).",
     "column {column} has values but no header: give it one (such as 'pupil.last_name').",
 )
-M_HEADER_TWICE = Msg("colonne « {header} » présente deux fois (déjà colonne {first}).", "column '{header}' appears twice (already column {first}).")
+M_HEADER_TWICE = Msg(
+    "colonne « {header} » présente deux fois (déjà colonne {first}).", "column '{header}' appears twice (already column {first})."
+)
 M_HEADER_CLASH = Msg(
     "les colonnes « {outer} » et « {inner} » se contredisent : l'une est une valeur, l'autre une clé à l'intérieur.",
     "columns '{outer}' and '{inner}' contradict each other: one is a value, the other a key inside it.",
@@ -158,6 +168,7 @@ class _Cell:
 
 @dataclass
 class _Table:
+    delimiter: str
     headers: list[tuple[FieldPath, Location]]
     rows: list[tuple[int, list[_Cell]]]
 
@@ -186,8 +197,7 @@ def _header_path(text: str) -> FieldPath | None:
     return tuple(int(part) if part.isdigit() else part for part in parts)
 
 
-def _parse_table(text: str, display: str, delimiter: str | None, lang: Lang) -> _Table | list[Finding]:
-    lines = text.splitlines()
+def _parse_table(text: str, lines: list[str], display: str, delimiter: str | None, lang: Lang) -> _Table | list[Finding]:
     if not any(line.strip() for line in lines):
         return [_error(M_CSV_EMPTY, lang, Location(1, 1, file=display))]
     delimiter = delimiter or _sniff(lines[0])
@@ -203,7 +213,9 @@ def _parse_table(text: str, display: str, delimiter: str | None, lang: Lang) -> 
 
     def cells(number: int, values: list[str]) -> list[_Cell]:
         line = lines[number - 1] if number <= len(lines) else ""
-        starts = _cell_columns(line, delimiter) if len(_cell_columns(line, delimiter)) == len(values) else None
+        starts: list[int] | None = _cell_columns(line, delimiter)
+        if len(starts) != len(values):
+            starts = None  # a record over several lines: the row is known, not the column
         out = []
         for index, value in enumerate(values):
             if starts is None:
@@ -244,7 +256,7 @@ def _parse_table(text: str, display: str, delimiter: str | None, lang: Lang) -> 
                 findings.append(_error(M_HEADER_CLASH, lang, location, outer=_dotted(outer), inner=_dotted(inner)))
     if len(body) > MAX_ROWS:
         findings.append(_error(M_TOO_MANY_ROWS, lang, Location(1, 1, file=display), limit=MAX_ROWS))
-    return findings or _Table(headers, body)
+    return findings or _Table(delimiter, headers, body)
 
 
 def _dotted(path: FieldPath) -> str:
@@ -261,7 +273,9 @@ def _letters(index: int) -> str:
     return name
 
 
-def _csv_row(table: _Table, cells: list[_Cell], line: int, delimiter: str, lang: Lang) -> tuple[dict, dict[FieldPath, Location], dict[FieldPath, str], list[Finding]]:
+def _csv_row(
+    table: _Table, cells: list[_Cell], line: int, lang: Lang
+) -> tuple[dict, dict[FieldPath, Location], dict[FieldPath, str], list[Finding]]:
     """A CSV row as nested values (empty cells left out), the location of each path, and
     the text of cells read as something else (a date, yes/no), for messages to quote."""
     data: dict = {}
@@ -270,7 +284,15 @@ def _csv_row(table: _Table, cells: list[_Cell], line: int, delimiter: str, lang:
     findings: list[Finding] = []
     if len(cells) > len(table.headers) and any(cell.value for cell in cells[len(table.headers) :]):
         findings.append(
-            _error(M_EXTRA_CELLS, lang, cells[len(table.headers)].location, line=line, cells=len(cells), headers=len(table.headers), delimiter=delimiter)
+            _error(
+                M_EXTRA_CELLS,
+                lang,
+                cells[len(table.headers)].location,
+                line=line,
+                cells=len(cells),
+                headers=len(table.headers),
+                delimiter=table.delimiter,
+            )
         )
     for (path, _), cell in zip(table.headers, cells):
         if not path or not cell.value:
@@ -323,7 +345,13 @@ def _shared_source(source: SourceMap) -> SourceMap:
     return SourceMap(lines=source.lines, keys=keep(source.keys), values=keep(source.values), scalars=keep(source.scalars))
 
 
-def _row_source(shared: SourceMap, keys: dict[FieldPath, Location], values: dict[FieldPath, Location], scalars: dict[FieldPath, str], replaced: list[FieldPath]) -> SourceMap:
+def _row_source(
+    shared: SourceMap,
+    keys: dict[FieldPath, Location],
+    values: dict[FieldPath, Location],
+    scalars: dict[FieldPath, str],
+    replaced: list[FieldPath],
+) -> SourceMap:
     """Shared locations overlaid with the row's; a value the row replaces drops the shared ones below it."""
 
     cuts = set(replaced)
@@ -336,7 +364,9 @@ def _row_source(shared: SourceMap, keys: dict[FieldPath, Location], values: dict
         merged.update(top)
         return merged
 
-    return SourceMap(lines=shared.lines, keys=overlay(shared.keys, keys), values=overlay(shared.values, values), scalars=overlay(shared.scalars, scalars))
+    return SourceMap(
+        lines=shared.lines, keys=overlay(shared.keys, keys), values=overlay(shared.values, values), scalars=overlay(shared.scalars, scalars)
+    )
 
 
 def _replaced(data: Any, path: FieldPath = ()) -> list[FieldPath]:
@@ -363,7 +393,9 @@ def _inline_rows(doc: Document, shared: dict, shared_source: SourceMap, lang: La
         def rerooted(mapping: dict[FieldPath, Any], here: FieldPath = here) -> dict[FieldPath, Any]:
             return {path[len(here) :]: value for path, value in mapping.items() if path[: len(here)] == here and len(path) > len(here)}
 
-        source = _row_source(shared_source, rerooted(doc.source.keys), rerooted(doc.source.values), rerooted(doc.source.scalars), _replaced(item))
+        source = _row_source(
+            shared_source, rerooted(doc.source.keys), rerooted(doc.source.values), rerooted(doc.source.scalars), _replaced(item)
+        )
         location = doc.source.values.get(here)
         rows.append(Row(deep_merge(shared, item), source, origin={"row": index + 1, "line": location.line if location else None}))
     return rows, findings
@@ -386,7 +418,9 @@ def _read_csv(path: Path, name: str, display: str, max_bytes: int, lang: Lang, a
     return text
 
 
-def _csv_rows(doc: Document, base: Path, shared: dict, shared_source: SourceMap, lang: Lang, max_bytes: int, quotes: dict[str, SourceMap]) -> tuple[list[Row], list[Finding]]:
+def _csv_rows(
+    doc: Document, base: Path, shared: dict, shared_source: SourceMap, lang: Lang, max_bytes: int, quotes: dict[str, SourceMap]
+) -> tuple[list[Row], list[Finding]]:
     spec = doc.data[KEY]
     name = spec.get("csv")
     if name is None:
@@ -402,13 +436,14 @@ def _csv_rows(doc: Document, base: Path, shared: dict, shared_source: SourceMap,
     text = _read_csv(path, name, display, max_bytes, lang, anchor)
     if isinstance(text, Finding):
         return [], [text]
-    quotes[display] = SourceMap(lines=text.splitlines())
-    table = _parse_table(text, display, delimiter, lang)
+    lines = text.splitlines()
+    quotes[display] = SourceMap(lines=lines)
+    table = _parse_table(text, lines, display, delimiter, lang)
     if isinstance(table, list):
         return [], table
     rows = []
     for line, cells in table.rows:
-        data, places, written, findings = _csv_row(table, cells, line, delimiter or _sniff(text.splitlines()[0]), lang)
+        data, places, written, findings = _csv_row(table, cells, line, lang)
         # A missing key is shown in the shared part when it has the block, else on the row.
         for path in [path for path in places if path in shared_source.keys and not isinstance(_get(data, path), str)]:
             places.pop(path)
@@ -466,7 +501,9 @@ def load_campaign(path: Path, display: str, lang: Lang = "fr", max_bytes: int = 
         return campaign
     unknown = [key for key in spec if key not in CAMPAIGN_KEYS]
     for key in unknown:
-        campaign.findings.append(_error(M_SPEC_KEY, lang, doc.source.keys.get((KEY, key)), field=f"{KEY}.{key}", key=key, keys=", ".join(CAMPAIGN_KEYS)))
+        campaign.findings.append(
+            _error(M_SPEC_KEY, lang, doc.source.keys.get((KEY, key)), field=f"{KEY}.{key}", key=key, keys=", ".join(CAMPAIGN_KEYS))
+        )
     if unknown:
         return campaign
     shared = {key: value for key, value in doc.data.items() if key != KEY}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg
@@ -13,6 +13,9 @@ from convgen.loading import MAX_BYTES, Document, SourceMap, load_bytes, load_pat
 from convgen.models import KINDS, Agreement
 from convgen.rules import run_rules
 from convgen.validation import validate
+
+if TYPE_CHECKING:
+    from convgen.campaign import Campaign
 
 
 @dataclass
@@ -53,18 +56,12 @@ class FileResult:
 
     def slim(self) -> FileResult:
         """What reports need, without the agreement and the position of every key."""
-        lines = self.source.lines if self.source is not None and self.findings else []
         quoted = {finding.file for finding in self.findings if finding.file}
-        return FileResult(
-            self.path,
-            self.findings,
-            self.kind,
-            None,
-            SourceMap(lines=lines) if lines else None,
-            self.file,
-            self.label,
-            self.origin,
-            {name: source for name, source in self.quotes.items() if name in quoted},
+        return replace(
+            self,
+            agreement=None,
+            source=SourceMap(lines=self.source.lines) if self.source is not None and self.findings else None,
+            quotes={name: source for name, source in self.quotes.items() if name in quoted},
         )
 
 
@@ -133,10 +130,10 @@ def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
 
 # Campaigns read by this run: expand() reads each once, check_unit() takes its rows from
 # here (worker processes forked after expand() inherit them; others read them once).
-_campaigns: dict[tuple[Path, str, str, int], Any] = {}
+_campaigns: dict[tuple[Path, str, str, int], Campaign] = {}
 
 
-def _campaign(item: Input, lang: Lang, max_bytes: int) -> Any:
+def _campaign(item: Input, lang: Lang, max_bytes: int) -> Campaign:
     from convgen.campaign import load_campaign
 
     key = (item.path, item.display, lang, max_bytes)

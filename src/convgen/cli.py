@@ -69,7 +69,9 @@ MaxSizeOption = Annotated[int, typer.Option("--max-size", min=1, help="Taille ma
 KindArgument = Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)]
 ShardOption = Annotated[
     Optional[str],
-    typer.Option("--shard", metavar="K/N", help="Seulement la K-ième de N parts égales des fichiers triés (matrice de CI).", show_default=False),
+    typer.Option(
+        "--shard", metavar="K/N", help="Seulement la K-ième de N parts égales des fichiers triés (matrice de CI).", show_default=False
+    ),
 ]
 MAX_BYTES = 1 << 20  # loading.MAX_BYTES, repeated so that --help does not import the loader
 
@@ -193,7 +195,7 @@ def validate(
     """Vérifie le format, la cohérence et les règles légales de conventions."""
     from convgen.checking import check_unit, expand
     from convgen.inputs import collect, parse_shard, shard
-    from convgen.report import dumps, github_lines, json_report, print_text, summary_line
+    from convgen.report import M_NOTHING, dumps, github_lines, json_report, print_text, summary_line
 
     selected = parse_shard(shard_text, lang.value)
     inputs = shard(collect(paths, lang.value), selected)
@@ -207,7 +209,7 @@ def validate(
     elif results:
         print_text(_stdout(), results, strict, lang.value)
     else:
-        _stdout().print("aucune convention dans cette part (--shard) : rien à faire." if lang is Lang.fr else "no agreement in this shard (--shard): nothing to do.")
+        _stdout().print(M_NOTHING.get(lang.value))
     if not all(result.valid(strict) for result in results):
         raise typer.Exit(1)
 
@@ -283,7 +285,9 @@ def render(
     ] = None,
     output_format: Annotated[
         MessageFormat,
-        typer.Option("--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."),
+        typer.Option(
+            "--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."
+        ),
     ] = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""

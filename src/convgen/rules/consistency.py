@@ -49,6 +49,7 @@ declare(
     ),
 )
 
+
 @rule(
     id="PERIOD_ORDER",
     severity=Severity.ERROR,
