@@ -363,3 +363,65 @@ def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
 
     assert f_slots_fr([slot_record(Slot(20 * 60, 24 * 60))]) == "de 20 h 00 à 24 h 00"
     assert slot_record(Slot(8 * 60 + 30, 12 * 60)).start == dt.time(8, 30)
+
+
+@pytest.mark.parametrize(
+    ("source", "fields"),
+    [
+        ("A {{ copy.heading }} B", {"heading"}),
+        ("{{ copy.heading }} et {{ copy.id }}", {"heading", "id"}),
+        ("{% for other in copies %}{{ other.heading }}{% endfor %}{{ copy.label }}", {"label"}),
+        ("{% if copy.id == 'eleve' %}x{% endif %}{{ copy.heading }}", None),
+        ("{{ copy.heading|upper }}", None),
+        ("{{ copy }}", None),
+        ("{% for c in [copy] %}{{ c.heading }}{% endfor %}", None),
+    ],
+)
+def test_a_part_is_rendered_once_for_all_copies_only_when_it_just_prints_copy_values(source: str, fields: set[str] | None) -> None:
+    from convgen.templating import copy_fields, environment
+
+    expected = frozenset(fields) if fields is not None else None
+    assert copy_fields(environment().parse(source)) == expected
+
+
+def _built_in_documents(spliced: bool) -> dict[str, dict[str, bytes]]:
+    from convgen.checking import check_bytes
+    from convgen.document import build, copies
+    from convgen.rendering import load_template, render_copies
+
+    compiled = load_template("pfmp")
+    if not spliced:
+        for part in compiled.parts.values():
+            part.copy_fields = None
+    result = check_bytes(example_text("pfmp").encode("utf-8"))
+    assert result.agreement is not None
+    context = build(result.agreement, result.findings, result.context)
+    documents = render_copies(compiled, context, copies(result.agreement, context["minor"]))
+    return {copy: {m.name: m.data() for m in read_members(data)} for copy, data in documents.items()}
+
+
+def test_copies_spliced_into_one_render_equal_a_render_per_copy() -> None:
+    spliced, per_copy = _built_in_documents(True), _built_in_documents(False)
+    assert list(spliced) == ["etablissement", "entreprise", "eleve"]
+    assert spliced == per_copy
+    headings = {copy: members["word/document.xml"].decode("utf-8") for copy, members in spliced.items()}
+    assert "Exemplaire destiné à l&#39;établissement de formation" in headings["etablissement"]
+    assert "Exemplaire destiné au représentant légal de l&#39;élève" in headings["eleve"]
+    assert "Exemplaire destiné à l&#39;entreprise ou l&#39;organisme d&#39;accueil" in headings["entreprise"]
+    assert "Exemplaire destiné au représentant" not in headings["entreprise"]
+
+
+def test_a_template_that_tests_the_copy_renders_each_copy_apart(cli, workdir: Path) -> None:
+    template = make_template(
+        workdir / "tests-copy.docx",
+        ["{{ copy.heading }}", "{%p if copy.id == 'eleve' %}", "Partie réservée à la famille", "{%p endif %}", "Fin"],
+    )
+    write_example(workdir / "agreement.yaml")
+    result = cli("render", "--template", str(template))
+    assert result.exit_code == 0, result.output
+    for copy in ("etablissement", "entreprise", "eleve"):
+        lines = texts(workdir / "out" / f"agreement.{copy}.docx")
+        assert ("Partie réservée à la famille" in lines) == (copy == "eleve"), copy
+        assert lines[-1] == "Fin"
+        with zipfile.ZipFile(workdir / "out" / f"agreement.{copy}.docx") as archive:
+            assert archive.testzip() is None

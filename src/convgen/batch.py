@@ -82,7 +82,7 @@ class Templates:
 def _documents(templates: Templates, result: FileResult, wanted: tuple[str, ...] | None) -> dict[str, bytes]:
     agreement = result.agreement
     assert agreement is not None
-    context = build(agreement, result.findings)
+    context = build(agreement, result.findings, result.context)
     selected = [copy for copy in copies(agreement, context["minor"]) if wanted is None or copy.id in wanted]
     if not selected:
         return {}

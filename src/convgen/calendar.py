@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from convgen.i18n import Lang
@@ -20,14 +20,13 @@ class Day:
     date: dt.date
     slots: tuple[Slot, ...]
     source: FieldPath
+    # Derived from slots, computed once: every hour rule reads them for every date.
+    minutes: int = field(init=False)
+    worked: bool = field(init=False)
 
-    @property
-    def minutes(self) -> int:
-        return sum(slot.minutes for slot in self.slots)
-
-    @property
-    def worked(self) -> bool:
-        return bool(self.slots)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "minutes", sum(slot.minutes for slot in self.slots))
+        object.__setattr__(self, "worked", bool(self.slots))
 
     @property
     def is_exception(self) -> bool:

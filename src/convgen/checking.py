@@ -12,6 +12,7 @@ from convgen.inputs import Input
 from convgen.loading import MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
 from convgen.models import KINDS, Agreement
 from convgen.rules import run_rules
+from convgen.rules.base import Context
 from convgen.validation import validate
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     kind: str | None = None
     agreement: Agreement | None = None
+    # What the rules computed from the agreement (the dated schedule…), for the documents.
+    context: Context | None = None
     source: SourceMap | None = None
     # A campaign row: the campaign file its YAML lines refer to, the row's name and
     # origin (for the report), and the CSV lines its cells are quoted from.
@@ -60,6 +63,7 @@ class FileResult:
         return replace(
             self,
             agreement=None,
+            context=None,
             source=SourceMap(lines=self.source.lines) if self.source is not None and self.findings else None,
             quotes={name: source for name, source in self.quotes.items() if name in quoted},
         )
@@ -84,7 +88,8 @@ def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
     result.findings.extend(schema_findings)
     if agreement is not None:
         result.agreement = agreement
-        result.findings.extend(run_rules(agreement, lang, doc.source.locate))
+        result.context = Context(agreement)
+        result.findings.extend(run_rules(result.context, lang, doc.source.locate))
     result.findings.sort(key=Finding.sort_key)
     return result
 

@@ -6,11 +6,12 @@ Built once per agreement; each copy only adds `copy`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -18,25 +19,13 @@ from convgen import limits
 from convgen.findings import Finding, Severity
 from convgen.i18n import WEEKDAYS_FR
 from convgen.models import Agreement, Signature
+from convgen.templating import Record
 from convgen.values import Slot
 
+if TYPE_CHECKING:
+    from convgen.rules.base import Context
+
 NOON = 12 * 60
-
-
-class Record:
-    """Named values for templates, with no method that a key could shadow."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.__dict__[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.__dict__
-
-    def __repr__(self) -> str:
-        return f"Record({', '.join(self.__dict__)})"
 
 
 @dataclass(frozen=True)
@@ -94,7 +83,9 @@ def _time(minutes: int) -> dt.time:
     return dt.time.max if minutes >= 24 * 60 else dt.time(minutes // 60, minutes % 60)
 
 
+@functools.lru_cache(maxsize=1024)
 def slot_record(slot: Slot) -> Record:
+    # Shared by every day and document with that slot: templates can read a Record, not change it.
     return Record(start=_time(slot.start), end=_time(slot.end), hours=hours(slot.minutes), text=str(slot))
 
 
@@ -187,11 +178,15 @@ def _finding(finding: Finding) -> Record:
     return Record(rule=finding.rule, message=finding.message, field=finding.field, date=finding.date)
 
 
-def build(agreement: Agreement, findings: Sequence[Finding] = ()) -> dict[str, Any]:
-    """Everything but `copy`: the agreement under its YAML names, and the computed values."""
+def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Context | None = None) -> dict[str, Any]:
+    """Everything but `copy`: the agreement under its YAML names, and the computed values.
+
+    `ctx`, the rules' context of this agreement, spares computing its schedule again.
+    """
     from convgen.rules.base import Context
 
-    ctx = Context(agreement)
+    if ctx is None or ctx.agreement is not agreement:
+        ctx = Context(agreement)
     context = model_record(agreement).__dict__
     if context.get("signature") is None:
         context["signature"] = model_record(Signature.model_construct(place=None, date=None))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 # 1980-01-01 00:00:00, the earliest date a zip can hold.
 DOS_DATE = (0 << 9) | (1 << 5) | 1
 DOS_TIME = 0
-DEFLATE_LEVEL = 6
+DEFLATE_LEVEL = 1
 _UTF8_NAME = 0x800
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -49,6 +49,28 @@ class Member:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
         raw = compressor.compress(data) + compressor.flush()
         return cls(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data), raw)
+
+
+def deflate_piece(data: bytes, last: bool, level: int = DEFLATE_LEVEL) -> bytes:
+    """Raw deflate of one piece of a member's data.
+
+    Pieces deflated apart join into one valid stream when every piece but the last
+    ends on a sync flush (byte-aligned, not marked final): a piece shared by the three
+    copies of a document is compressed once, and only what differs per copy again.
+    """
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def joined(name: str, pieces: Iterable[tuple[bytes, bytes]]) -> Member:
+    """The member whose data is these pieces in order, each given as (data, deflate_piece(data))."""
+    crc = size = 0
+    raws = []
+    for data, raw in pieces:
+        crc = zlib.crc32(data, crc)
+        size += len(data)
+        raws.append(raw)
+    return Member(name, zipfile.ZIP_DEFLATED, crc, size, b"".join(raws))
 
 
 def read_members(blob: bytes) -> list[Member]:

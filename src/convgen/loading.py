@@ -30,9 +30,43 @@ MAX_DEPTH = 40
 
 FieldPath = tuple[str | int, ...]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE = SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with the tag of each plain scalar resolved once per distinct text.
+
+    PyYAML tries its implicit-type patterns on every plain scalar, in Python; an
+    agreement repeats the same few texts (times, booleans, dates) and a batch repeats
+    them across files. There are no path resolvers, so the descend/ascend calls the
+    composer makes around each node have nothing to do.
+    """
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return _STR
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._tags) >= 8192:  # texts are bounded by the file size, the cache by this
+                    self._tags.clear()
+                self._tags[value] = tag
+            return tag
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
 _MERGE = "tag:yaml.org,2002:merge"
 _SCALARS = {
     _STR: None,
@@ -42,8 +76,6 @@ _SCALARS = {
     "tag:yaml.org,2002:float": _SAFE.construct_yaml_float,
     "tag:yaml.org,2002:timestamp": _SAFE.construct_yaml_timestamp,
 }
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
 
 
 def dotted(path: FieldPath) -> str:

@@ -2,12 +2,16 @@
 
 Once per run: `open_package` (read the template's zip members), `clean_tags` (join the
 tags Word split), `compile_parts` (sandboxed Jinja, XML autoescape, strict names).
-Then per agreement: `document.build` (the values, once), and per copy `render_part`
-on the parts that hold tags only, and `write_zip` reusing every other member as is.
+Then per agreement: `document.build` (the values, once), `render_part` once for each
+part that holds tags (`splice_part` for a part that only prints `{{ copy.… }}`: its
+copies differ in those values alone, spliced in per copy), and per copy `write_zip`,
+reusing every other member as is.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,10 +20,11 @@ from typing import Any
 from jinja2 import TemplateError as JinjaError
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
+from markupsafe import Markup, escape
 
-from convgen.docxzip import Member, PackageError, read_members, write_zip
+from convgen.docxzip import Member, PackageError, deflate_piece, joined, read_members, write_zip
 from convgen.errors import TemplateError, UsageError
-from convgen.templating import clean_tags, compile_part, environment, has_tags, template_line, text_around
+from convgen.templating import Record, clean_tags, compile_part, environment, finalize, has_tags, template_line, text_around
 
 MAX_TEMPLATE_BYTES = 50 << 20
 REQUIRED_MEMBERS = ("[Content_Types].xml", "word/document.xml")
@@ -33,6 +38,8 @@ class Part:
     source: str
     template: Any
     uses_copy: bool
+    # The copy's values the part prints, when that is all it does with `copy` (see copy_fields).
+    copy_fields: frozenset[str] | None = None
 
 
 @dataclass
@@ -41,6 +48,8 @@ class CompiledTemplate:
     members: list[Member]
     parts: dict[str, Part]
     checked: set[str] = field(default_factory=set)
+    # A copy's value as deflated pieces: the same few headings for every agreement of a run.
+    values: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
 
 
 def builtin_template(kind: str) -> Path:
@@ -107,11 +116,11 @@ def compile_parts(members: list[Member], label: str, env: Any = None) -> dict[st
             continue
         source = clean_tags(xml)
         try:
-            template, names = compile_part(env, source, member.name)
+            template, names, copy_fields = compile_part(env, source, member.name)
         except TemplateSyntaxError as error:
             problems.append(_syntax_problem(member.name, source, error))
             continue
-        parts[member.name] = Part(member.name, source, template, "copy" in names)
+        parts[member.name] = Part(member.name, source, template, "copy" in names, copy_fields)
     if problems:
         raise TemplateError(f"le modèle « {label} » contient des erreurs.", problems=problems)
     return parts
@@ -126,19 +135,70 @@ def load_template(kind: str, path: Path | None = None) -> CompiledTemplate:
 
 
 def render_part(compiled: CompiledTemplate, part: Part, context: dict[str, Any]) -> Member:
+    data = _render(compiled, part, context).encode("utf-8")
+    if part.name not in compiled.checked:
+        _check_xml(compiled, part, data)
+        compiled.checked.add(part.name)
+    return Member.of(part.name, data)
+
+
+def _render(compiled: CompiledTemplate, part: Part, context: dict[str, Any]) -> str:
     try:
-        xml = part.template.render(context)
+        return part.template.render(context)
     except (UndefinedError, SecurityError, JinjaError, TypeError, ValueError, ArithmeticError) as error:
         raise TemplateError(
             f"le modèle « {compiled.label} » n'a pas pu être rempli.",
             problems=[_render_problem(part, error)],
             hint="vérifiez le modèle avec « convgen template check ».",
         ) from None
-    data = xml.encode("utf-8")
-    if part.name not in compiled.checked:
-        _check_xml(compiled, part, data)
-        compiled.checked.add(part.name)
-    return Member.of(part.name, data)
+
+
+# Stands for a copy's value while a part is rendered once for all copies; the random
+# token keeps any text an agreement could hold from being taken for it.
+_TOKEN = os.urandom(8).hex()
+_MARK = re.compile(f"\ue000{_TOKEN}:(\\w+)\ue001")
+
+
+@dataclass
+class Spliced:
+    """A part rendered once for all copies: its text around each printed copy value, deflated."""
+
+    part: Part
+    pieces: list[tuple[bytes, bytes] | str]  # (data, deflated) text, or the name of a copy value
+
+    def member(self, compiled: CompiledTemplate, record: Record) -> Member:
+        pieces = [_value_piece(compiled, record.__dict__[piece]) if isinstance(piece, str) else piece for piece in self.pieces]
+        member = joined(self.part.name, pieces)
+        if self.part.name not in compiled.checked:
+            _check_xml(compiled, self.part, member.data())
+            compiled.checked.add(self.part.name)
+        return member
+
+
+def _value_piece(compiled: CompiledTemplate, value: Any) -> tuple[bytes, bytes]:
+    # What `{{ copy.x }}` prints: finalized, then XML-escaped.
+    text = str(escape(finalize(value)))
+    piece = compiled.values.get(text)
+    if piece is None:
+        data = text.encode("utf-8")
+        piece = (data, deflate_piece(data, last=False))
+        if len(compiled.values) < 256:
+            compiled.values[text] = piece
+    return piece
+
+
+def splice_part(compiled: CompiledTemplate, part: Part, context: dict[str, Any], record: Record) -> Spliced:
+    """Render a part once with a mark for each copy value it prints (record names the values a copy has)."""
+    marks = Record(**{name: Markup(f"\ue000{_TOKEN}:{name}\ue001") for name in record.__dict__})
+    split = _MARK.split(_render(compiled, part, {**context, "copy": marks}))
+    pieces: list[tuple[bytes, bytes] | str] = []
+    for index, text in enumerate(split):
+        if index % 2:
+            pieces.append(text)
+        else:
+            data = text.encode("utf-8")
+            pieces.append((data, deflate_piece(data, last=index == len(split) - 1)))
+    return Spliced(part, pieces)
 
 
 def _render_problem(part: Part, error: BaseException) -> str:
@@ -172,15 +232,28 @@ def _check_xml(compiled: CompiledTemplate, part: Part, data: bytes) -> None:
 
 
 def render_copies(compiled: CompiledTemplate, context: dict[str, Any], copies: list[Any]) -> dict[str, bytes]:
-    """Each copy's DOCX bytes; parts that do not read `copy` are rendered once for all copies."""
-    shared = {name: render_part(compiled, part, context) for name, part in compiled.parts.items() if not part.uses_copy}
+    """Each copy's DOCX bytes. A part is rendered once for all copies unless it does more
+    with `copy` than print its values (a test, a loop): that part is rendered per copy."""
+    records = [copy.record() for copy in copies]
+    if not records:
+        return {}
+    shared: dict[str, Member] = {}
+    spliced: list[Spliced] = []
+    per_copy: list[Part] = []
+    for name, part in compiled.parts.items():
+        if not part.uses_copy:
+            shared[name] = render_part(compiled, part, context)
+        elif part.copy_fields is not None:
+            spliced.append(splice_part(compiled, part, context, records[0]))
+        else:
+            per_copy.append(part)
     documents = {}
-    for copy in copies:
-        values = {**context, "copy": copy.record()}
+    for copy, record in zip(copies, records, strict=True):
         rendered = dict(shared)
-        for name, part in compiled.parts.items():
-            if part.uses_copy:
-                rendered[name] = render_part(compiled, part, values)
+        for splice in spliced:
+            rendered[splice.part.name] = splice.member(compiled, record)
+        for part in per_copy:
+            rendered[part.name] = render_part(compiled, part, {**context, "copy": record})
         documents[copy.id] = write_zip(rendered.get(member.name, member) for member in compiled.members)
     return documents
 

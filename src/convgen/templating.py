@@ -49,6 +49,24 @@ _ENTITIES = (
 )
 # Characters XML 1.0 forbids: a value holding one would make a document Word refuses.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class Record:
+    """Named values for templates, with no method that a key could shadow."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__dict__[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.__dict__
+
+    def __repr__(self) -> str:
+        return f"Record({', '.join(self.__dict__)})"
+
+
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 
 
@@ -194,7 +212,7 @@ FILTERS = {
 }
 
 
-def _finalize(value: Any) -> Any:
+def finalize(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
@@ -202,12 +220,25 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+class _Sandbox(SandboxedEnvironment):
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # A Record holds only the values convgen built for templates, in its __dict__:
+        # reading one is safe and needs none of the sandbox's checks, which would cost
+        # a few microseconds on each of the hundreds of reads a document makes.
+        if type(obj) is Record and not attribute.startswith("_"):
+            try:
+                return obj.__dict__[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(undefined: type[Undefined] = StrictUndefined) -> SandboxedEnvironment:
     """The one Jinja environment: sandboxed, XML-escaping, strict about unknown names."""
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         autoescape=True,
         undefined=undefined,
-        finalize=_finalize,
+        finalize=finalize,
         keep_trailing_newline=True,
         cache_size=0,
         auto_reload=False,
@@ -216,15 +247,36 @@ def environment(undefined: type[Undefined] = StrictUndefined) -> SandboxedEnviro
     return env
 
 
-def compile_part(env: SandboxedEnvironment, source: str, name: str) -> tuple[Any, set[str]]:
-    """A compiled template and the top-level names it reads. Raises TemplateSyntaxError."""
+def compile_part(env: SandboxedEnvironment, source: str, name: str) -> tuple[Any, set[str], frozenset[str] | None]:
+    """A compiled template, the top-level names it reads, and `copy_fields(tree)`. Raises TemplateSyntaxError."""
     from jinja2 import meta
 
     tree = env.parse(source, name, name)
     names = meta.find_undeclared_variables(tree)
+    fields = copy_fields(tree) if "copy" in names else frozenset()
     code = env.compile(tree, name, name)
     template = env.template_class.from_code(env, code, env.make_globals(None))
-    return template, names
+    return template, names, fields
+
+
+def copy_fields(tree: Any) -> frozenset[str] | None:
+    """The `copy` attributes a part prints, when it only prints them (`{{ copy.heading }}`).
+
+    Such a part is the same for every copy but for those printed values: it can be
+    rendered once per agreement, the values spliced in per copy. None when `copy` is
+    used any other way (a test, a loop, a filter), and each copy needs a render.
+    """
+    from jinja2 import nodes
+
+    printed: set[str] = set()
+    plain = 0
+    for output in tree.find_all(nodes.Output):
+        for node in output.nodes:
+            if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "copy":
+                printed.add(node.attr)
+                plain += 1
+    uses = sum(1 for name in tree.find_all(nodes.Name) if name.name == "copy")
+    return frozenset(printed) if uses == plain else None
 
 
 def template_line(error: BaseException, name: str) -> int | None:

@@ -44,10 +44,13 @@ def _run_one(item: Rule, ctx: Context, lang: Lang, locate: Locate) -> list[Findi
     return [_finding(item, hit, count, lang, locate) for hit, count in group_hits(hits)]
 
 
-def run_rules(agreement: Agreement, lang: Lang, locate: Locate) -> list[Finding]:
-    """Consistency rules first; the legal rules only on an agreement that passes them."""
-    ctx = Context(agreement)
-    selected = rules_for(agreement.kind)
+def run_rules(agreement: Agreement | Context, lang: Lang, locate: Locate) -> list[Finding]:
+    """Consistency rules first; the legal rules only on an agreement that passes them.
+
+    Given a Context, the rules fill it (dated schedule, holidays) for whoever reads it next.
+    """
+    ctx = agreement if isinstance(agreement, Context) else Context(agreement)
+    selected = rules_for(ctx.kind)
     findings: list[Finding] = []
     for item in selected:
         if not item.needs_consistency:
