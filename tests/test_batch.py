@@ -204,7 +204,9 @@ def test_a_terminal_gets_a_progress_bar_and_a_summary_table(workdir: Path) -> No
     assert "✓ class/pupil000.yaml" not in output  # the bar replaces one line per file
 
 
-CI_EXAMPLES = [Path(__file__).resolve().parents[1] / "examples" / "ci" / name for name in (".github/workflows/convgen.yml", ".gitlab-ci.yml")]
+CI_EXAMPLES = [
+    Path(__file__).resolve().parents[1] / "examples" / "ci" / name for name in (".github/workflows/convgen.yml", ".gitlab-ci.yml")
+]
 
 
 @pytest.mark.parametrize("path", CI_EXAMPLES, ids=lambda path: path.name)

@@ -96,7 +96,10 @@ def test_a_bad_row_names_its_csv_row_and_column_and_the_others_are_rendered(cli,
     assert f"::error file=eleves.csv,line=3,col={finding['column']},title=SCHEMA::n-diaye-moussa › pupil.birth_date" in github.stdout
     rendered = cli("render", "campagne.yaml")
     assert rendered.exit_code == 1
-    assert sorted(path.name.split(".")[0] for path in (workdir / "out" / "campagne").iterdir()) == ["lefevre-chloe"] * 3 + ["martin-camille"] * 3
+    assert (
+        sorted(path.name.split(".")[0] for path in (workdir / "out" / "campagne").iterdir())
+        == ["lefevre-chloe"] * 3 + ["martin-camille"] * 3
+    )
 
 
 def test_a_shared_value_is_reported_at_its_yaml_line_for_each_pupil(cli, workdir: Path, campaign: Path) -> None:
@@ -226,7 +229,10 @@ def test_inline_rows_and_their_yaml_lines(cli, workdir: Path, campaign: Path) ->
       finance:
         meals: {mode: paid_on_site, price: -2}
 """
-    campaign.write_text(text.replace("  csv: eleves.csv                        # la liste de classe, à côté de ce fichier\n", "  csv: eleves.csv\n" + rows), encoding="utf-8")
+    campaign.write_text(
+        text.replace("  csv: eleves.csv                        # la liste de classe, à côté de ce fichier\n", "  csv: eleves.csv\n" + rows),
+        encoding="utf-8",
+    )
     price_line = next(number for number, row in enumerate(campaign.read_text(encoding="utf-8").splitlines(), 1) if "price: -2" in row)
     result = cli("validate", "campagne.yaml", "--format", "json")
     files = json.loads(result.stdout)["files"]
@@ -268,9 +274,16 @@ def test_a_campaign_is_one_input_among_others(cli, workdir: Path, campaign: Path
     folder.mkdir()
     campaign.rename(folder / "campagne.yaml")
     (workdir / "eleves.csv").rename(folder / "eleves.csv")
-    (folder / "seul.yaml").write_text((Path(__file__).resolve().parents[1] / "examples" / "pfmp.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "seul.yaml").write_text(
+        (Path(__file__).resolve().parents[1] / "examples" / "pfmp.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     result = cli("render", "lycee", "--jobs", "2", "--report", "r.json")
     assert result.exit_code == 0, result.output
     paths = [entry["path"] for entry in json.loads((workdir / "r.json").read_text(encoding="utf-8"))["files"]]
-    assert paths == ["lycee/campagne.yaml#martin-camille", "lycee/campagne.yaml#n-diaye-moussa", "lycee/campagne.yaml#lefevre-chloe", "lycee/seul.yaml"]
+    assert paths == [
+        "lycee/campagne.yaml#martin-camille",
+        "lycee/campagne.yaml#n-diaye-moussa",
+        "lycee/campagne.yaml#lefevre-chloe",
+        "lycee/seul.yaml",
+    ]
     assert len(list((workdir / "out" / "campagne").iterdir())) == 9 and len(list((workdir / "out").glob("seul.*.docx"))) == 3

@@ -67,6 +67,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     def ascend_resolver(self) -> None:
         pass
 
+
 _MERGE = "tag:yaml.org,2002:merge"
 _SCALARS = {
     _STR: None,
