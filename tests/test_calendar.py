@@ -165,3 +165,33 @@ def test_the_catalogue_comes_from_the_declarations() -> None:
     assert entries["IMMERSION_MAX_DAYS"]["kinds"] == ["immersion"]
     english = {entry["id"]: entry for entry in catalogue("en")}
     assert english["MINOR_BREAK"]["limit"] != entries["MINOR_BREAK"]["limit"]
+
+
+@pytest.mark.parametrize("subdivision", [None, "57", "6AE", "971", "972", "973", "974", "976", "BL", "MF", "PM", "PF", "NC", "WF"])
+def test_public_holidays_match_the_holidays_package(subdivision: str | None) -> None:
+    """The table is convgen's own (no import cost at start-up); the `holidays` package is the reference."""
+    from holidays.countries.france import France
+
+    from convgen.calendar import _holidays_of_year
+
+    for year in range(1995, 2071):
+        for lang, language in (("fr", "fr"), ("en", "en_US")):
+            expected = dict(sorted(France(years=year, subdiv=subdivision, language=language).items()))
+            assert _holidays_of_year(year, subdivision, lang) == expected, (year, lang)
+
+
+@pytest.mark.parametrize(
+    ("year", "sunday"),
+    [
+        (2024, D(2024, 3, 31)),
+        (2025, D(2025, 4, 20)),
+        (2026, D(2026, 4, 5)),
+        (2027, D(2027, 3, 28)),
+        (2038, D(2038, 4, 25)),
+        (2285, D(2285, 3, 22)),
+    ],
+)
+def test_easter_sunday(year: int, sunday: dt.date) -> None:
+    from convgen.calendar import easter
+
+    assert easter(year) == sunday

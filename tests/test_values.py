@@ -81,8 +81,22 @@ def test_department_from_postal_code(postal_code: str, department: str) -> None:
 def test_emails() -> None:
     assert ok(Email, " ce.0690128p@ac-lyon.fr ") == "ce.0690128p@ac-lyon.fr"
     assert ok(Email, "contact@garage-martin.example") == "contact@garage-martin.example"
-    for bad in ("contact", "a@b", "a@@b.fr", "a b@c.fr"):
-        assert error_type(Email, bad) == "email"
+    assert ok(Email, "Jean.Dupont@AC-Lyon.FR") == "Jean.Dupont@ac-lyon.fr"
+    assert ok(Email, "élodie@mairie-évry.fr") == "élodie@mairie-évry.fr"
+    for bad in ("contact", "a@b", "a@@b.fr", "a b@c.fr", "a,b@c.fr", "a..b@c.fr", ".a@c.fr", "a@-c.fr", "a@c_d.fr", "a@c.fr.", "a@c.123"):
+        assert error_type(Email, bad) == "email", bad
+
+
+def test_an_email_error_says_why_in_the_users_language(cli, workdir) -> None:
+    from conftest import example_text, replace_once
+
+    text = replace_once(example_text("pfmp"), "email: sophie.dupont@example.fr", "email: sophie.dupont@example,fr")
+    (workdir / "a.yaml").write_text(text, encoding="utf-8")
+    french = cli("validate", "a.yaml")
+    assert french.exit_code == 1
+    assert "sophie.dupont@example,fr" in french.output and "le domaine après « @ »" in french.output
+    english = cli("validate", "a.yaml", "--lang", "en")
+    assert "the domain after '@'" in english.output
 
 
 @pytest.mark.parametrize(

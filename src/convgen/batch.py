@@ -14,17 +14,19 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from convgen.checking import FileResult, Unit, check_unit, expand
-from convgen.document import COPY_IDS, build, copies
 from convgen.errors import ConvgenError, UsageError
 from convgen.files import output_path, write_atomic
 from convgen.i18n import Lang
 from convgen.inputs import Input
 from convgen.loading import MAX_BYTES
-from convgen.rendering import CompiledTemplate, load_template, render_copies
+
+if TYPE_CHECKING:  # the DOCX stack is imported when rendering only: `validate` starts faster without it
+    from convgen.rendering import CompiledTemplate
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Options:
     strict: bool = False
     max_size: int = MAX_BYTES
     jobs: int = 1
+    render: bool = True  # False: check only (validate)
 
 
 @dataclass
@@ -54,6 +57,8 @@ def parse_copies(text: str | None) -> tuple[str, ...] | None:
     """`--copies etablissement,eleve`: every name must be a copy of some kind."""
     if text is None:
         return None
+    from convgen.document import COPY_IDS
+
     names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
     known = [copy_id for ids in COPY_IDS.values() for copy_id in ids]
     unknown = [name for name in names if name not in known]
@@ -75,11 +80,16 @@ class Templates:
     def get(self, kind: str) -> CompiledTemplate:
         key = "custom" if self.override is not None else kind
         if key not in self._compiled:
+            from convgen.rendering import load_template
+
             self._compiled[key] = load_template(kind, self.override)
         return self._compiled[key]
 
 
 def _documents(templates: Templates, result: FileResult, wanted: tuple[str, ...] | None) -> dict[str, bytes]:
+    from convgen.document import build, copies
+    from convgen.rendering import render_copies
+
     agreement = result.agreement
     assert agreement is not None
     context = build(agreement, result.findings, result.context)
@@ -102,7 +112,7 @@ class _Worker:
         options = self.options
         result, stem = check_unit(unit, options.lang, options.max_size)
         outcome = Outcome(unit, result)
-        if result.agreement is not None and result.valid(options.strict):
+        if options.render and result.agreement is not None and result.valid(options.strict):
             for copy_id, data in _documents(self.templates, result, options.copies).items():
                 target = output_path(options.out, stem, f".{copy_id}.{options.format}")
                 if self.staging is None:
@@ -171,6 +181,13 @@ def _run(worker: _Worker, units: Sequence[Unit], jobs: int, started: Callable[[i
         ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def check_all(inputs: Sequence[Input], options: Options) -> list[FileResult]:
+    """Check every agreement the inputs hold, in processes as for rendering; results in input order."""
+    checking = replace(options, render=False)
+    units = expand(list(inputs), options.lang, options.max_size)
+    return [outcome.result for outcome in _run(_Worker(checking, None), units, options.jobs, None)]
 
 
 def render_all(

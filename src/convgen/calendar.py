@@ -124,7 +124,8 @@ def birthday(birth: dt.date, age: int) -> dt.date:
         return dt.date(birth.year + age, 3, 1)
 
 
-# Postal codes whose public holidays differ from the national ones, as the `holidays` package names them.
+# Postal codes whose public holidays differ from the national ones, and the subdivision
+# (ISO 3166-2 style, as the `holidays` package names them) whose days apply there.
 # Saint-Barthélemy (97133) and Saint-Martin (97150) share Guadeloupe's 971 prefix but have their own days.
 _SUBDIVISIONS = (
     ("97133", "BL"),
@@ -145,20 +146,106 @@ _SUBDIVISIONS = (
 
 
 def holiday_subdivision(postal_code: str) -> str | None:
-    """The `holidays` subdivision of a French postal code; None where only the national days apply."""
+    """The subdivision of a French postal code; None where only the national days apply."""
     for prefix, subdivision in _SUBDIVISIONS:
         if postal_code.startswith(prefix):
             return subdivision
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """A public holiday: where it applies (None: everywhere), its date rule, and the years it exists."""
+
+    where: frozenset[str] | None
+    fr: str
+    en: str
+    month_day: tuple[int, int] | None = None
+    after_easter: int | None = None  # days after Easter Sunday, when it moves with Easter
+    since: int | None = None
+    until: int | None = None
+
+
+def _fixed(where: str | None, fr: str, en: str, month: int, day: int, since: int | None = None, until: int | None = None) -> Holiday:
+    return Holiday(frozenset(where.split()) if where else None, fr, en, month_day=(month, day), since=since, until=until)
+
+
+def _easter(where: str | None, fr: str, en: str, days: int) -> Holiday:
+    return Holiday(frozenset(where.split()) if where else None, fr, en, after_easter=days)
+
+
+HOLIDAYS = (
+    # Code du travail, L3133-1: the eleven national public holidays.
+    _fixed(None, "Jour de l'an", "New Year's Day", 1, 1),
+    _easter(None, "Lundi de Pâques", "Easter Monday", 1),
+    _fixed(None, "Fête du Travail", "Labor Day", 5, 1),
+    _fixed(None, "Fête de la Victoire", "Victory Day", 5, 8),
+    _easter(None, "Ascension", "Ascension Day", 39),
+    # Worked as the "journée de solidarité" from 2005 to 2007 (loi n° 2004-626), a holiday again since 2008.
+    Holiday(None, "Lundi de Pentecôte", "Pentecost Monday", after_easter=50, until=2004),
+    Holiday(None, "Lundi de Pentecôte", "Pentecost Monday", after_easter=50, since=2008),
+    _fixed(None, "Fête nationale", "National Day", 7, 14),
+    _fixed(None, "Assomption", "Assumption Day", 8, 15),
+    _fixed(None, "Toussaint", "All Saints' Day", 11, 1),
+    _fixed(None, "Armistice", "Armistice Day", 11, 11),
+    _fixed(None, "Noël", "Christmas Day", 12, 25),
+    # Alsace-Moselle (Code du travail, L3134-13); Good Friday is also kept in Guadeloupe
+    # and French Polynesia.
+    _easter("57 6AE 971 PF", "Vendredi saint", "Good Friday", -2),
+    _fixed("57 6AE", "Saint-Étienne", "Saint Stephen's Day", 12, 26),
+    # The abolition of slavery (Code du travail, L3422-2; dates: décret n° 83-1003 du 23 novembre 1983).
+    _fixed("976", "Abolition de l'esclavage", "Abolition of Slavery", 4, 27),
+    _fixed("972", "Abolition de l'esclavage", "Abolition of Slavery", 5, 22),
+    _fixed("971", "Abolition de l'esclavage", "Abolition of Slavery", 5, 27),
+    _fixed("MF", "Abolition de l'esclavage", "Abolition of Slavery", 5, 28, since=2012),
+    _fixed("973", "Abolition de l'esclavage", "Abolition of Slavery", 6, 10),
+    _fixed("BL", "Abolition de l'esclavage", "Abolition of Slavery", 10, 9, since=2012),
+    _fixed("974", "Abolition de l'esclavage", "Abolition of Slavery", 12, 20),
+    # Local days of the overseas territories.
+    _easter("971", "Mi-Carême", "Mi-Careme", -24),
+    _fixed("971 972", "Fête de Victor Schoelcher", "Victor Schoelcher Day", 7, 21),
+    _fixed("MF", "Fête de Victor Schoelcher", "Victor Schoelcher Day", 7, 21, since=2012),
+    _fixed("PF", "Arrivée de l'Évangile", "Missionary Day", 3, 5),
+    _fixed("PF", "Fête de l'autonomie", "Internal Autonomy Day", 6, 29, until=2024),
+    _fixed("PF", "Matāri'i", "Matāri'i", 11, 20, since=2025),
+    _fixed("NC", "Fête de la prise de possession", "Annexation Day", 9, 24, until=2003),
+    _fixed("NC", "Fête de la Citoyenneté", "Citizenship Day", 9, 24, since=2004),
+    _fixed("WF", "Saint Pierre Chanel", "Feast of Saint Peter Chanel", 4, 28),
+    _fixed("WF", "Saints Pierre et Paul", "Saints Peter and Paul Day", 6, 29),
+    _fixed("WF", "Fête du Territoire", "Territory Day", 7, 29),
+)
+"""French public holidays, with where and since when each applies (checked against the `holidays` package in tests)."""
+
+
+def easter(year: int) -> dt.date:
+    """Easter Sunday in the Gregorian calendar (the anonymous algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
 @lru_cache(maxsize=256)
 def _holidays_of_year(year: int, subdivision: str | None, lang: Lang) -> dict[dt.date, str]:
-    # Imported here: the package costs ~40 ms and only the legal rules need it.
-    from holidays.countries.france import France
-
-    language = "en_US" if lang == "en" else "fr"
-    return dict(France(years=year, subdiv=subdivision, language=language))
+    names: dict[dt.date, list[str]] = {}
+    sunday = easter(year)
+    for holiday in HOLIDAYS:
+        if holiday.where is not None and subdivision not in holiday.where:
+            continue
+        if (holiday.since is not None and year < holiday.since) or (holiday.until is not None and year > holiday.until):
+            continue
+        if holiday.month_day is not None:
+            date = dt.date(year, *holiday.month_day)
+        else:
+            date = sunday + dt.timedelta(days=holiday.after_easter or 0)
+        names.setdefault(date, []).append(holiday.en if lang == "en" else holiday.fr)
+    # Two holidays on one date (Ascension on 8 May) are named together.
+    return {date: "; ".join(sorted(both)) for date, both in sorted(names.items())}
 
 
 def public_holidays(postal_code: str, start: dt.date, end: dt.date, lang: Lang = "fr") -> dict[dt.date, str]:
@@ -169,4 +256,4 @@ def public_holidays(postal_code: str, start: dt.date, end: dt.date, lang: Lang =
         for date, name in _holidays_of_year(year, subdivision, lang).items():
             if start <= date <= end:
                 found[date] = name
-    return dict(sorted(found.items()))
+    return found

@@ -27,7 +27,6 @@ DELIMITERS = (";", ",", "\t")
 MAX_ROWS = 10_000
 CSV_SIZE_FACTOR = 16
 """A class list may be larger than one agreement: it is allowed 16 times --max-size."""
-_MARK = re.compile(rb"^campaign[ \t]*:", re.MULTILINE)
 
 M_SPEC = Msg(
     "« campaign » attend un bloc avec « csv: liste.csv » et/ou « rows: » (une liste d'élèves).",
@@ -94,11 +93,6 @@ M_LIST_GAP = Msg(
 )
 
 _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*|\d{1,3}|\d{4}-\d{2}-\d{2}")
-
-
-def is_campaign(raw: bytes) -> bool:
-    """Whether a file's bytes hold a top-level `campaign:` key (cheap; parsing decides)."""
-    return _MARK.search(raw) is not None
 
 
 @dataclass

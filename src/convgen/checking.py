@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -124,11 +125,14 @@ class Unit:
     campaign: bool = False
 
 
-def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
-    from convgen.campaign import is_campaign
+# A top-level `campaign:` key (cheap; parsing decides). Here rather than in campaign.py,
+# which plain agreements never need to import.
+_CAMPAIGN_KEY = re.compile(rb"^campaign[ \t]*:", re.MULTILINE)
 
+
+def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
     try:
-        return is_campaign(read_limited(path, max_bytes))
+        return _CAMPAIGN_KEY.search(read_limited(path, max_bytes)) is not None
     except OSError:
         return False  # check_path says why it cannot be read
 

@@ -67,6 +67,10 @@ PathsArgument = Annotated[
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", envvar="CONVGEN_LANG", help=LANG_HELP)]
 MaxSizeOption = Annotated[int, typer.Option("--max-size", min=1, help="Taille maximale d'un fichier, en octets.", show_default=True)]
+JobsOption = Annotated[
+    Optional[int],
+    typer.Option("--jobs", "-j", min=1, help="Processus en parallèle (défaut : nombre de processeurs).", show_default=False),
+]
 KindArgument = Annotated[Kind, typer.Argument(help="Type de convention : pfmp ou immersion.", case_sensitive=False)]
 ShardOption = Annotated[
     Optional[str],
@@ -192,15 +196,17 @@ def validate(
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
     max_size: MaxSizeOption = MAX_BYTES,
     shard_text: ShardOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
-    from convgen.checking import check_unit, expand
+    from convgen.batch import Options, check_all
     from convgen.inputs import collect, parse_shard, shard
     from convgen.report import M_NOTHING, dumps, github_lines, json_report, print_text, summary_line
 
     selected = parse_shard(shard_text, lang.value)
     inputs = shard(collect(paths, lang.value), selected)
-    results = [check_unit(unit, lang.value, max_size)[0] for unit in expand(inputs, lang.value, max_size)]
+    options = Options(lang=lang.value, strict=strict, max_size=max_size, jobs=jobs or os.cpu_count() or 1)
+    results = check_all(inputs, options)
     if format is ReportFormat.json:
         sys.stdout.write(dumps(json_report(results, strict)) + "\n")
     elif format is ReportFormat.github:
@@ -273,10 +279,7 @@ def render(
             "--copies", help="Exemplaires à produire, séparés par des virgules (défaut : les trois), par exemple etablissement,eleve."
         ),
     ] = None,
-    jobs: Annotated[
-        Optional[int],
-        typer.Option("--jobs", "-j", min=1, help="Processus en parallèle (défaut : nombre de processeurs).", show_default=False),
-    ] = None,
+    jobs: JobsOption = None,
     lang: LangOption = Lang.fr,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
     max_size: MaxSizeOption = MAX_BYTES,

@@ -136,10 +136,13 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
+_tuple = tuple.__new__  # a Location made without the named tuple's keyword handling: one per key and value
+
+
 def _mark_location(node: Node) -> Location:
     start, end = node.start_mark, node.end_mark
-    end_column = end.column + 1 if end.line == start.line and end.column > start.column else None
-    return Location(start.line + 1, start.column + 1, end_column)
+    line, column = start.line, start.column
+    return _tuple(Location, (line + 1, column + 1, end.column + 1 if end.line == line and end.column > column else None, None))
 
 
 M_DUPLICATE = Msg(
@@ -173,6 +176,8 @@ class _Builder:
 
     def __init__(self, source: SourceMap, lang: Lang) -> None:
         self.source = source
+        self.values = source.values
+        self.keys = source.keys
         self.lang = lang
         self.count = 0
         self.findings: list[Finding] = []
@@ -183,13 +188,14 @@ class _Builder:
             raise _Abort(_finding("YAML_SYNTAX", M_TOO_MANY, self.lang, _mark_location(node), limit=MAX_NODES))
         if depth > MAX_DEPTH:
             raise _Abort(_finding("YAML_SYNTAX", M_TOO_DEEP, self.lang, _mark_location(node), limit=MAX_DEPTH))
-        self.source.values[path] = _mark_location(node)
-        if isinstance(node, ScalarNode):
+        self.values[path] = _mark_location(node)
+        kind = type(node)
+        if kind is ScalarNode:
             return self._scalar(node, path)
-        if isinstance(node, SequenceNode):
+        if kind is SequenceNode:
             self._check_tag(node, _SEQ)
             return [self.build(item, path + (index,), depth + 1) for index, item in enumerate(node.value)]
-        if isinstance(node, MappingNode):
+        if kind is MappingNode:
             self._check_tag(node, _MAP)
             return self._mapping(node, path, depth)
         raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(node.tag)))
@@ -199,11 +205,12 @@ class _Builder:
             raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(node.tag)))
 
     def _scalar(self, node: ScalarNode, path: FieldPath) -> Any:
-        if node.tag not in _SCALARS:
-            raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(node.tag)))
-        construct = _SCALARS[node.tag]
-        if construct is None:
+        tag = node.tag
+        if tag == _STR:
             return node.value
+        construct = _SCALARS.get(tag)
+        if construct is None:
+            raise _Abort(_finding("YAML_SYNTAX", M_TAG, self.lang, _mark_location(node), tag=_short_tag(tag)))
         if not node.style:  # plain: None from PyYAML, '' from libyaml
             self.source.scalars[path] = node.value
         try:
@@ -221,18 +228,19 @@ class _Builder:
             if key_node.tag == _MERGE:
                 merges.append(value_node)
                 continue
-            if not isinstance(key_node, ScalarNode):
+            if type(key_node) is not ScalarNode:
                 raise _Abort(_finding("YAML_SYNTAX", M_COMPLEX_KEY, self.lang, _mark_location(key_node), field=dotted(path) or None))
             key = key_node.value
             key_loc = _mark_location(key_node)
+            here = path + (key,)
             if key in first_line:
                 self.findings.append(
-                    _finding("YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(path + (key,)), key=key, first=first_line[key])
+                    _finding("YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(here), key=key, first=first_line[key])
                 )
                 continue
-            first_line[key] = key_loc.line
-            self.source.keys[path + (key,)] = key_loc
-            result[key] = self.build(value_node, path + (key,), depth + 1)
+            first_line[key] = key_loc[0]
+            self.keys[here] = key_loc
+            result[key] = self.build(value_node, here, depth + 1)
         # YAML merge keys: explicit keys win, then earlier merged mappings over later ones.
         for merge in merges:
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]

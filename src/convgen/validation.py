@@ -187,6 +187,7 @@ class _Translator:
         template = MESSAGES.get(kind) or BUILTIN.get(kind)
         if template is None:
             return BUILTIN["unknown"].get(lang).format(detail=detail)
+        ctx.update((key, value.get(lang)) for key, value in ctx.items() if isinstance(value, Msg))
         if raw is not None and "value" in ctx:
             ctx["value"] = raw
         shown = raw if raw is not None else ctx.get("shown")

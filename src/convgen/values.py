@@ -41,7 +41,7 @@ MESSAGES: dict[str, Msg] = {
         "invalid phone number '{value}': 10 digits starting with 0 (04 78 70 00 00) or international (+33 4 78 70 00 00)",
     ),
     "email": Msg(
-        "adresse e-mail invalide « {value} » (forme attendue : nom@domaine.fr)",
+        "adresse e-mail invalide « {value} » : {reason} (forme attendue : nom@domaine.fr)",
         "invalid email address '{value}': {reason}",
     ),
     "date_type": Msg(
@@ -175,23 +175,50 @@ def _phone(value: Any) -> str:
 Phone = Annotated[str, PlainValidator(_phone), WithJsonSchema({"type": "string", "examples": ["04 78 70 00 00", "+33 4 78 70 00 00"]})]
 
 
-@functools.lru_cache(maxsize=4096)
-def _normalized_email(value: str) -> str | Exception:
-    """Cached: a batch repeats the same school and company addresses in every file."""
-    from email_validator import EmailNotValidError, validate_email
+_LOCAL_CHARS = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]+")
+_LABEL = re.compile(r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?")
+M_EMAIL_WHY = {
+    "at": Msg("il faut un seul « @ » entre le nom et le domaine", "it needs exactly one '@' between the name and the domain"),
+    "local": Msg(
+        "la partie avant « @ » est vide, trop longue ou contient un caractère non permis (espace, virgule…)",
+        "the part before '@' is empty, too long or holds a character that is not allowed (space, comma…)",
+    ),
+    "dots": Msg(
+        "un point ne peut être ni au début, ni à la fin, ni doublé avant « @ »",
+        "a dot cannot start, end or be doubled before '@'",
+    ),
+    "domain": Msg(
+        "le domaine après « @ » doit être un nom comme ac-lyon.fr (lettres, chiffres, tirets, au moins un point)",
+        "the domain after '@' must be a name such as ac-lyon.fr (letters, digits, hyphens, at least one dot)",
+    ),
+}
 
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        return error
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_email(value: str) -> str | Msg:
+    """The address with its domain in lower case, or why it is not one (RFC 5321 dot-atom forms).
+
+    Cached: a batch repeats the same school and company addresses in every file.
+    """
+    local, at, domain = value.rpartition("@")
+    if not at or "@" in local:
+        return M_EMAIL_WHY["at"]
+    if not 1 <= len(local) <= 64 or not _LOCAL_CHARS.fullmatch(local):
+        return M_EMAIL_WHY["local"]
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return M_EMAIL_WHY["dots"]
+    labels = domain.lower().split(".")
+    if len(domain) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+        return M_EMAIL_WHY["domain"]
+    return f"{local}@{'.'.join(labels)}"
 
 
 def _email(value: Any) -> str:
     if not isinstance(value, str):
         raise fail("text_type", shown=_found(value))
     checked = _normalized_email(value.strip())
-    if isinstance(checked, Exception):
-        raise fail("email", value=value, reason=str(checked))
+    if isinstance(checked, Msg):
+        raise fail("email", value=value, reason=checked)
     return checked
 
 
