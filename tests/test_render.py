@@ -354,6 +354,20 @@ def test_output_names_are_sanitised_and_stay_inside_out(workdir: Path) -> None:
     assert output_path(out, PurePosixPath("classe 1/élève"), ".eleve.docx") == out / "classe 1" / "élève.eleve.docx"
 
 
+def test_a_folder_linked_out_of_out_is_refused(cli, workdir: Path, simple: Path) -> None:
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    (workdir / "out").mkdir()
+    (workdir / "out" / "classe").symlink_to(elsewhere, target_is_directory=True)
+    (workdir / "ecole" / "classe").mkdir(parents=True)
+    write_example(workdir / "ecole" / "classe" / "agreement.yaml")
+    result = cli("render", "ecole", "--template", str(simple))
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert "hors du dossier de sortie" in result.output
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
     import datetime as dt
 

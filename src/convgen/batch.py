@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from convgen.checking import FileResult, Unit, check_unit, expand
 from convgen.errors import ConvgenError, UsageError
-from convgen.files import output_path, write_atomic
+from convgen.files import new_run, output_path, write_atomic
 from convgen.i18n import Lang
 from convgen.inputs import Input
 from convgen.loading import MAX_BYTES
@@ -203,6 +203,7 @@ def render_all(
         find_soffice()  # before any work: without LibreOffice nothing could be delivered
     if options.out.exists() and not options.out.is_dir():
         raise UsageError(f"--out « {options.out} » est un fichier, pas un dossier.")
+    new_run()
     templates = Templates(options.template)
     if options.template is not None:
         templates.get("pfmp")  # a broken --template is reported before any input is read

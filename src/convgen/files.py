@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
+
+from convgen.errors import UsageError
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -29,10 +32,24 @@ def output_path(out: Path, rel: PurePosixPath, suffix: str) -> Path:
     if not parts:
         parts = ["_"]
     target = out.joinpath(*parts[:-1], parts[-1] + suffix)
-    root = out.resolve()
-    if not target.resolve().is_relative_to(root):  # a symbolic link inside OUT pointing away
-        raise ValueError(f"{target} is outside {out}")
+    if not _inside(out, target.parent):  # a symbolic link inside OUT pointing away
+        raise UsageError(
+            f"« {target.parent} » mène hors du dossier de sortie « {out} » (lien symbolique) : convgen n'y écrit rien.",
+            hint="supprimez ce lien, ou choisissez un autre dossier avec --out.",
+        )
     return target
+
+
+def new_run() -> None:
+    """Forget the folders checked by an earlier run in this process: links may have changed."""
+    _inside.cache_clear()
+
+
+@functools.lru_cache(maxsize=1024)
+def _inside(out: Path, folder: Path) -> bool:
+    # Asked once per folder and run, not per document: resolving walks every component.
+    # The file itself may be a link: writing replaces the link, never what it points to.
+    return folder.resolve().is_relative_to(out.resolve())
 
 
 _TMPFILE = getattr(os, "O_TMPFILE", None)

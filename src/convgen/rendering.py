@@ -116,11 +116,11 @@ def compile_parts(members: list[Member], label: str, env: Any = None) -> dict[st
             continue
         source = clean_tags(xml)
         try:
-            template, names, copy_fields = compile_part(env, source, member.name)
+            template, uses_copy, copy_fields = compile_part(env, source, member.name)
         except TemplateSyntaxError as error:
             problems.append(_syntax_problem(member.name, source, error))
             continue
-        parts[member.name] = Part(member.name, source, template, "copy" in names, copy_fields)
+        parts[member.name] = Part(member.name, source, template, uses_copy, copy_fields)
     if problems:
         raise TemplateError(f"le modèle « {label} » contient des erreurs.", problems=problems)
     return parts

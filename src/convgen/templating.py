@@ -247,16 +247,17 @@ def environment(undefined: type[Undefined] = StrictUndefined) -> SandboxedEnviro
     return env
 
 
-def compile_part(env: SandboxedEnvironment, source: str, name: str) -> tuple[Any, set[str], frozenset[str] | None]:
-    """A compiled template, the top-level names it reads, and `copy_fields(tree)`. Raises TemplateSyntaxError."""
-    from jinja2 import meta
+def compile_part(env: SandboxedEnvironment, source: str, name: str) -> tuple[Any, bool, frozenset[str] | None]:
+    """A compiled template, whether it reads `copy`, and `copy_fields(tree)`. Raises TemplateSyntaxError."""
+    from jinja2 import nodes
 
     tree = env.parse(source, name, name)
-    names = meta.find_undeclared_variables(tree)
-    fields = copy_fields(tree) if "copy" in names else frozenset()
+    # Any mention of `copy` counts (even a loop variable of that name): at worst the part is rendered per copy.
+    uses_copy = any(node.name == "copy" for node in tree.find_all(nodes.Name))
+    fields = copy_fields(tree) if uses_copy else frozenset()
     code = env.compile(tree, name, name)
     template = env.template_class.from_code(env, code, env.make_globals(None))
-    return template, names, fields
+    return template, uses_copy, fields
 
 
 def copy_fields(tree: Any) -> frozenset[str] | None:
