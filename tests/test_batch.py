@@ -243,3 +243,20 @@ def test_the_campaign_example_is_the_starter() -> None:
     root = Path(__file__).resolve().parents[1] / "examples" / "campagne"
     for name in ("campagne.yaml", "eleves.csv"):
         assert (root / name).read_bytes() == resources.files("convgen").joinpath("starters", name).read_bytes(), name
+
+
+def test_worker_processes_leave_no_scratch_folder_behind(workdir: Path) -> None:
+    make_class(workdir / "classe", 40)
+    scratch = workdir / "tmp"
+    scratch.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "convgen", "render", "classe", "--jobs", "2"],
+        cwd=workdir,
+        env=_environment(TMPDIR=str(scratch)),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list((workdir / "out").glob("*.docx"))) == 120
+    assert list(scratch.iterdir()) == []
+    assert not [path for path in (workdir / "out").rglob("*") if path.name.startswith(".")]

@@ -203,7 +203,7 @@ def render_all(
         find_soffice()  # before any work: without LibreOffice nothing could be delivered
     if options.out.exists() and not options.out.is_dir():
         raise UsageError(f"--out « {options.out} » est un fichier, pas un dossier.")
-    new_run()
+    new_run(options.out)
     templates = Templates(options.template)
     if options.template is not None:
         templates.get("pfmp")  # a broken --template is reported before any input is read

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
+import itertools
 import os
 import re
 import shutil
 import tempfile
+from multiprocessing.util import Finalize
 from pathlib import Path, PurePosixPath
 
 from convgen.errors import UsageError
@@ -40,9 +41,21 @@ def output_path(out: Path, rel: PurePosixPath, suffix: str) -> Path:
     return target
 
 
-def new_run() -> None:
-    """Forget the folders checked by an earlier run in this process: links may have changed."""
+def new_run(out: Path) -> None:
+    """Before a run writes into OUT: forget what an earlier run in this process learnt
+    (folders and links may have changed), and make the scratch place now, so that
+    worker processes share it rather than each making (and leaving) its own. OUT itself
+    is made only when a document is written."""
     _inside.cache_clear()
+    _made.clear()
+    _scratch_of.clear()
+    anchor = out.absolute()
+    while not anchor.exists() and anchor.parent != anchor:
+        anchor = anchor.parent
+    try:
+        _scratch_dir(anchor)
+    except OSError:
+        pass  # said when the first document is written, with its name
 
 
 @functools.lru_cache(maxsize=1024)
@@ -55,6 +68,11 @@ def _inside(out: Path, folder: Path) -> bool:
 _TMPFILE = getattr(os, "O_TMPFILE", None)
 _unnamed_works = _TMPFILE is not None
 _scratch: dict[int, Path] = {}
+# Per process: folders known to exist, and each folder's scratch place. A batch writes
+# thousands of files into a few folders; each system call saved is saved thousands of times.
+_made: set[Path] = set()
+_scratch_of: dict[Path, Path] = {}
+_serial = itertools.count()
 
 
 def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
@@ -67,23 +85,31 @@ def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     more than speed.
     """
     global _unnamed_works
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = path.parent
+    if folder not in _made:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(folder)
     if _unnamed_works:
         done = _write_unnamed(path, data, durable)
         if done is not None:
             return
         _unnamed_works = False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=_scratch_dir(path.parent))
+    scratch = _scratch_of.get(folder)
+    if scratch is None:
+        scratch = _scratch_of[folder] = _scratch_dir(folder)
+    # A name no other process or write uses (pid, serial), created exclusively; the
+    # mode is the one any new file gets (the umask applies), as after a plain write.
+    tmp = scratch / f".{path.name}.{os.getpid()}.{next(_serial)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -95,7 +121,9 @@ def _scratch_dir(folder: Path) -> Path:
         try:
             candidate = Path(tempfile.mkdtemp(prefix="convgen-"))
             if os.stat(candidate).st_dev == device:
-                atexit.register(shutil.rmtree, candidate, True)
+                # Removed when this process ends, worker processes included (atexit
+                # does not run in them; multiprocessing runs these finalizers).
+                Finalize(None, shutil.rmtree, args=(candidate, True), exitpriority=10)
                 place = candidate
             else:
                 candidate.rmdir()
