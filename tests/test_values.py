@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from convgen.models import Address
@@ -180,3 +182,24 @@ def test_texts_are_stripped_and_checked() -> None:
     assert error_type(Text, "a\ufffeb") == "text_control"
     assert error_type(Text, 12) == "text_type"
     assert error_type(Text, "x" * 5000) == "text_too_long"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.text("0123456789", min_size=14, max_size=14), st.text("0123456789", min_size=5, max_size=5).map(lambda tail: "356000000" + tail)
+    )
+)
+def test_siret_check_digits_agree_with_python_stdnum(number: str) -> None:
+    from stdnum.fr import siret
+
+    from convgen.rules.consistency import siret_valid
+
+    assert siret_valid(number) == siret.is_valid(number)
+
+
+def test_known_sirets() -> None:
+    from convgen.rules.consistency import siret_valid
+
+    assert siret_valid("41234567000019") and siret_valid("35600000000048") and siret_valid("73282932000074")
+    assert not siret_valid("41234567000018")

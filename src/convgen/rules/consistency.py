@@ -213,13 +213,28 @@ def uai_invalid(ctx: Context) -> Iterator[Hit]:
         yield Hit(("school", "uai"), {"uai": uai, "reason": problem})
 
 
-def siret_problem(siret: str) -> Msg | None:
-    from stdnum.fr import siret as stdnum_siret
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char) * (2 if index % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
 
+
+def siret_valid(siret: str) -> bool:
+    """The check digits of 14 digits: the SIREN (first 9) and the SIRET pass the Luhn test;
+    La Poste's establishments (SIREN 356000000, but for its head office) have a sum of
+    digits that is a multiple of 5 instead (INSEE)."""
+    if siret.startswith("356000000") and siret != "35600000000048":
+        return sum(map(int, siret)) % 5 == 0 and _luhn(siret[:9])
+    return _luhn(siret) and _luhn(siret[:9])
+
+
+def siret_problem(siret: str) -> Msg | None:
     compact = re.sub(r"[\s.\-]", "", siret)
-    if not compact.isdigit() or len(compact) != 14:
+    if not compact.isascii() or not compact.isdigit() or len(compact) != 14:
         return Msg("14 chiffres sont attendus", "14 digits are expected")
-    if not stdnum_siret.is_valid(compact):
+    if not siret_valid(compact):
         return Msg(
             "la clé de contrôle ne correspond pas ; vérifiez les 14 chiffres (avis de situation SIRENE)",
             "the checksum does not match; check the 14 digits (SIRENE registration notice)",
