@@ -63,6 +63,22 @@ def test_results_come_in_input_order_and_processes_change_no_byte(cli, workdir: 
         assert (workdir / "one" / name).read_bytes() == (workdir / "two" / name).read_bytes(), name
 
 
+def test_validate_in_two_processes_says_what_one_process_says(cli, workdir: Path) -> None:
+    make_class(workdir / "class", 30, invalid={4, 29})
+    outputs = {}
+    for jobs in ("1", "2"):
+        for format in ("text", "json", "github"):
+            result = cli("validate", "class", "--jobs", jobs, "--format", format)
+            assert result.exit_code == 1, result.output
+            outputs[jobs, format] = result.stdout
+    for format in ("text", "json", "github"):
+        assert outputs["1", format] == outputs["2", format], format
+    report = json.loads(outputs["2", "json"])
+    assert [entry["path"] for entry in report["files"]] == [f"class/pupil{number:03d}.yaml" for number in range(30)]
+    assert [entry["path"] for entry in report["files"] if not entry["valid"]] == ["class/pupil004.yaml", "class/pupil029.yaml"]
+    assert not (workdir / "out").exists()
+
+
 def test_the_report_holds_findings_outputs_and_the_run(cli, workdir: Path) -> None:
     make_class(workdir / "class", 3, invalid={1})
     result = cli("render", "class", "--report", "out/report.json", "--copies", "etablissement,eleve")
