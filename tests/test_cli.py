@@ -283,3 +283,22 @@ def test_the_rules_page_in_english(cli) -> None:
     result = cli("rules", "--format", "markdown", "--lang", "en")
     assert result.exit_code == 0
     assert "| `ADULT_PUBLIC_HOLIDAY` | warning |" in result.stdout
+
+
+def test_validate_imports_neither_the_docx_stack_nor_reference_packages(workdir: Path) -> None:
+    """What `validate` does not need, it does not pay for at start-up."""
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLES
+
+    script = (
+        "import sys\n"
+        "from convgen.cli import app\n"
+        f"sys.argv = ['convgen', 'validate', {str(EXAMPLES / 'pfmp.yaml')!r}]\n"
+        "try:\n    app()\nexcept SystemExit as end:\n    code = end.code\n"
+        "heavy = {'jinja2', 'docx', 'lxml', 'docxtpl', 'holidays', 'email_validator', 'stdnum', 'convgen.rendering', 'convgen.campaign'}\n"
+        "print('IMPORTED', sorted(name for name in sys.modules if name in heavy or name.split('.')[0] in heavy), code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=workdir)
+    assert "IMPORTED [] 0" in done.stdout, done.stdout + done.stderr
