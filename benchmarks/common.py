@@ -6,13 +6,16 @@ as a user or a CI job would see it), after one run that is not counted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +71,19 @@ def peak_rss_mb(command: Sequence[str], cwd: Path | None = None) -> float:
     done = subprocess.run([sys.executable, "-c", script, *command], cwd=cwd, capture_output=True, text=True, check=True)
     kilobytes = int(done.stdout.strip().splitlines()[-1])
     return kilobytes / 1024 if sys.platform != "darwin" else kilobytes / 1024 / 1024
+
+
+@contextlib.contextmanager
+def workspace(count: int) -> Iterator[tuple[Path, Path]]:
+    """A temporary folder holding `count` generated agreements in `in/`, removed afterwards."""
+    from agreements import write
+
+    work = Path(tempfile.mkdtemp(prefix="convgen-bench-"))
+    try:
+        write(count, work / "in")
+        yield work, work / "in"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def figure(label: str, value: str) -> None:

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
-from pathlib import Path
 
-from agreements import write
-from common import CONVGEN, figure, header, median_time, run
+from common import CONVGEN, figure, header, median_time, run, workspace
 
 
 def main() -> None:
@@ -29,18 +26,16 @@ def main() -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise SystemExit("LibreOffice (soffice) est introuvable : benchmark PDF impossible.")
-    work = Path(tempfile.mkdtemp(prefix="convgen-bench-"))
-    try:
-        write(args.count, work / "in")
+    with workspace(args.count) as (work, source):
         documents = 3 * args.count
         header(f"PDF : {args.count} conventions, {documents} documents")
         out = work / "out"
         batched = median_time(
-            [*CONVGEN, "render", str(work / "in"), "--format", "pdf", "--out", str(out), "--jobs", "2"],
+            [*CONVGEN, "render", str(source), "--format", "pdf", "--out", str(out), "--jobs", "2"],
             args.runs,
             before=lambda: shutil.rmtree(out, ignore_errors=True),
         )
-        run([*CONVGEN, "render", str(work / "in"), "--out", str(work / "docx"), "--jobs", "1"])
+        run([*CONVGEN, "render", str(source), "--out", str(work / "docx"), "--jobs", "1"])
         sources = sorted((work / "docx").glob("*.docx"))[: args.naive_sample]
         profile = (work / "profile").as_uri()
 
@@ -66,8 +61,6 @@ def main() -> None:
         figure("convgen render --format pdf --jobs 2", f"{batched:6.2f} s   {documents / batched:5.1f} documents/s")
         figure(f"un soffice par document ({len(sources)} documents)", f"{'':8} {one_by_one:5.1f} documents/s")
         figure("convgen / un soffice par document", f"{documents / batched / one_by_one:6.1f} ×")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

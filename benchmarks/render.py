@@ -15,11 +15,9 @@ import argparse
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from agreements import write
-from common import CONVGEN, ROOT, figure, header, median_time
+from common import CONVGEN, ROOT, figure, header, median_time, workspace
 
 
 def main() -> None:
@@ -28,10 +26,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--docxtpl-sample", type=int, default=20)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="convgen-bench-"))
-    try:
-        source = work / "in"
-        write(args.count, source)
+    with workspace(args.count) as (work, source):
         documents = 3 * args.count
         header(f"rendu : {args.count} conventions, {documents} documents DOCX")
         out = work / "out"
@@ -53,8 +48,6 @@ def main() -> None:
             )
             figure("convgen --jobs 1 / docxtpl", f"{rates[1] / docxtpl:6.0f} ×")
             figure("convgen --jobs 2 / docxtpl", f"{rates[2] / docxtpl:6.0f} ×")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _docxtpl(source: Path, work: Path, sample: int) -> float | None:

@@ -9,12 +9,8 @@ validating one agreement.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
-from pathlib import Path
 
-from agreements import write
-from common import CONVGEN, ROOT, figure, header, median_time
+from common import CONVGEN, ROOT, figure, header, median_time, workspace
 
 
 def main() -> None:
@@ -22,20 +18,16 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="convgen-bench-"))
-    try:
-        write(args.count, work / "in")
+    with workspace(args.count) as (_, source):
         header(f"validation : {args.count} conventions")
         one = median_time([*CONVGEN, "validate", str(ROOT / "examples" / "pfmp.yaml")], args.runs)
         for jobs in (1, 2):
-            seconds = median_time([*CONVGEN, "validate", str(work / "in"), "--jobs", str(jobs)], args.runs)
+            seconds = median_time([*CONVGEN, "validate", str(source), "--jobs", str(jobs)], args.runs)
             figure(
                 f"convgen validate --jobs {jobs}",
                 f"{seconds:6.2f} s   {args.count / seconds:6.0f} conventions/s   "
                 f"({(args.count - 1) / (seconds - one):6.0f}/s sans le démarrage)",
             )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

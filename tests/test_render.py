@@ -389,6 +389,8 @@ def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
         ("{{ copy.heading|upper }}", None),
         ("{{ copy }}", None),
         ("{% for c in [copy] %}{{ c.heading }}{% endfor %}", None),
+        ("{% autoescape false %}{{ copy.heading }}{% endautoescape %}", None),
+        ("{{ copy['heading'] }}", None),
     ],
 )
 def test_a_part_is_rendered_once_for_all_copies_only_when_it_just_prints_copy_values(source: str, fields: set[str] | None) -> None:

@@ -269,6 +269,8 @@ def copy_fields(tree: Any) -> frozenset[str] | None:
     """
     from jinja2 import nodes
 
+    if any(True for _ in tree.find_all((nodes.EvalContextModifier, nodes.ScopedEvalContextModifier))):
+        return None  # `{% autoescape false %}`: what a value prints depends on where it stands
     printed: set[str] = set()
     plain = 0
     for output in tree.find_all(nodes.Output):
