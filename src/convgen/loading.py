@@ -55,9 +55,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             tag = self._tags.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(self._tags) >= 8192:  # texts are bounded by the file size, the cache by this
-                    self._tags.clear()
-                self._tags[value] = tag
+                # Only short texts repeat (times, dates, yes/no); the cache stays small whatever the input.
+                if len(value) <= 64:
+                    if len(self._tags) >= 4096:
+                        self._tags.clear()
+                    self._tags[value] = tag
             return tag
         return _SEQ if kind is SequenceNode else _MAP
 
