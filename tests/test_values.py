@@ -203,3 +203,11 @@ def test_known_sirets() -> None:
 
     assert siret_valid("41234567000019") and siret_valid("35600000000048") and siret_valid("73282932000074")
     assert not siret_valid("41234567000018")
+
+
+def test_an_overlong_email_is_refused_without_being_cached() -> None:
+    from convgen.values import _normalized_email
+
+    before = _normalized_email.cache_info().currsize
+    assert error_type(Email, "a" * 300 + "@example.fr") == "email"
+    assert _normalized_email.cache_info().currsize == before

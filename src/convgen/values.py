@@ -178,6 +178,7 @@ Phone = Annotated[str, PlainValidator(_phone), WithJsonSchema({"type": "string",
 _LOCAL_CHARS = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]+")
 _LABEL = re.compile(r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?")
 M_EMAIL_WHY = {
+    "long": Msg("une adresse a 254 caractères au plus", "an address has 254 characters at most"),
     "at": Msg("il faut un seul « @ » entre le nom et le domaine", "it needs exactly one '@' between the name and the domain"),
     "local": Msg(
         "la partie avant « @ » est vide, trop longue ou contient un caractère non permis (espace, virgule…)",
@@ -216,9 +217,11 @@ def _normalized_email(value: str) -> str | Msg:
 def _email(value: Any) -> str:
     if not isinstance(value, str):
         raise fail("text_type", shown=_found(value))
-    checked = _normalized_email(value.strip())
+    value = value.strip()
+    # The cache below sees only addresses of a possible length: a hostile file cannot fill it with megabytes.
+    checked = _normalized_email(value) if len(value) <= 254 else M_EMAIL_WHY["long"]
     if isinstance(checked, Msg):
-        raise fail("email", value=value, reason=checked)
+        raise fail("email", value=_found(value), reason=checked)
     return checked
 
 
