@@ -232,9 +232,12 @@ def _convert(outcomes: list[Outcome], staging: Path, options: Options) -> None:
     staged = [(docx, target, outcome) for outcome in outcomes for docx, target in outcome.staged]
     if not staged:
         return
-    pdfs = convert([docx for docx, _, _ in staged], staging / "pdf", jobs=options.jobs)
-    for pdf, (_, target, outcome) in zip(pdfs, staged, strict=True):
-        _write(target, pdf.read_bytes())
+    try:
+        # Straight to OUT: each PDF is made deterministic and written once, atomically.
+        convert([docx for docx, _, _ in staged], None, targets=[target for _, target, _ in staged], jobs=options.jobs)
+    except OSError as error:
+        raise _unwritable(options.out, error) from None
+    for _, target, outcome in staged:
         outcome.outputs.append(target)
     for outcome in outcomes:
         outcome.staged.clear()
@@ -244,7 +247,11 @@ def _write(target: Path, data: bytes) -> None:
     try:
         write_atomic(target, data)
     except OSError as error:
-        raise UsageError(
-            f"impossible d'écrire « {target} » : {error.strerror or error}.",
-            hint="vérifiez --out : le dossier doit être accessible en écriture.",
-        ) from None
+        raise _unwritable(target, error) from None
+
+
+def _unwritable(place: Path, error: OSError) -> UsageError:
+    return UsageError(
+        f"impossible d'écrire « {place} » : {error.strerror or error}.",
+        hint="vérifiez --out : le dossier doit être accessible en écriture.",
+    )

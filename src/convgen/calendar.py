@@ -170,8 +170,8 @@ def _fixed(where: str | None, fr: str, en: str, month: int, day: int, since: int
     return Holiday(frozenset(where.split()) if where else None, fr, en, month_day=(month, day), since=since, until=until)
 
 
-def _easter(where: str | None, fr: str, en: str, days: int) -> Holiday:
-    return Holiday(frozenset(where.split()) if where else None, fr, en, after_easter=days)
+def _easter(where: str | None, fr: str, en: str, days: int, since: int | None = None, until: int | None = None) -> Holiday:
+    return Holiday(frozenset(where.split()) if where else None, fr, en, after_easter=days, since=since, until=until)
 
 
 HOLIDAYS = (
@@ -182,8 +182,8 @@ HOLIDAYS = (
     _fixed(None, "Fête de la Victoire", "Victory Day", 5, 8),
     _easter(None, "Ascension", "Ascension Day", 39),
     # Worked as the "journée de solidarité" from 2005 to 2007 (loi n° 2004-626), a holiday again since 2008.
-    Holiday(None, "Lundi de Pentecôte", "Pentecost Monday", after_easter=50, until=2004),
-    Holiday(None, "Lundi de Pentecôte", "Pentecost Monday", after_easter=50, since=2008),
+    _easter(None, "Lundi de Pentecôte", "Pentecost Monday", 50, until=2004),
+    _easter(None, "Lundi de Pentecôte", "Pentecost Monday", 50, since=2008),
     _fixed(None, "Fête nationale", "National Day", 7, 14),
     _fixed(None, "Assomption", "Assumption Day", 8, 15),
     _fixed(None, "Toussaint", "All Saints' Day", 11, 1),

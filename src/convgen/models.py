@@ -312,7 +312,6 @@ class Immersion(Model):
 Agreement = Pfmp | Immersion
 MODELS: dict[str, type[Pfmp] | type[Immersion]] = {"pfmp": Pfmp, "immersion": Immersion}
 KINDS = tuple(MODELS)
-VERSIONS = (1,)
 
 
 def json_schema(kind: str) -> dict[str, Any]:

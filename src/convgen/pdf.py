@@ -127,8 +127,16 @@ def batches(items: Sequence[T], jobs: int) -> list[list[T]]:
     return result
 
 
-def convert(docx_files: Sequence[Path], out_dir: Path, *, jobs: int = 1, timeout: float | None = None) -> list[Path]:
-    """Convert the DOCX files to `out_dir/<stem>.pdf`, returned in the input order.
+def convert(
+    docx_files: Sequence[Path],
+    out_dir: Path | None,
+    *,
+    targets: Sequence[Path] | None = None,
+    jobs: int = 1,
+    timeout: float | None = None,
+) -> list[Path]:
+    """Convert the DOCX files to `out_dir/<stem>.pdf`, or to `targets` (one per file),
+    returned in the input order.
 
     The files are split into at most `jobs` batches, converted at the same time, one
     `soffice` start each. `timeout` applies to each batch; by default a batch gets
@@ -144,6 +152,11 @@ def convert(docx_files: Sequence[Path], out_dir: Path, *, jobs: int = 1, timeout
     for source in sources:
         if not source.is_file():
             raise FileNotFoundError(f"no such DOCX file: {source}")
+    if targets is None:
+        assert out_dir is not None, "out_dir or targets"
+        targets = [out_dir / f"{source.stem}.pdf" for source in sources]
+    if len(targets) != len(sources):
+        raise ValueError(f"{len(sources)} DOCX files but {len(targets)} targets")
     if not sources:
         return []
     soffice = find_soffice()
@@ -152,13 +165,10 @@ def convert(docx_files: Sequence[Path], out_dir: Path, *, jobs: int = 1, timeout
         for batch in batches(sources, jobs):
             runs.append(_Run.start(soffice, batch, timeout))
         _wait(runs)
-        produced = [(source, _produced(run, source)) for run in runs for source in run.files]
-        targets = []
-        for source, pdf in produced:
-            target = out_dir / f"{source.stem}.pdf"
+        produced = [_produced(run, source) for run in runs for source in run.files]
+        for pdf, target in zip(produced, targets, strict=True):
             write_atomic(target, deterministic(pdf.read_bytes()))
-            targets.append(target)
-        return targets
+        return list(targets)
     finally:
         for run in runs:
             run.stop()
