@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import check_text, example_text
+from conftest import check_text, example_text, replace_once
 from convgen.checking import check_bytes
 from convgen.loading import MAX_BYTES, load_bytes, load_text
 
@@ -160,3 +160,58 @@ def test_plain_scalars_keep_their_source_text() -> None:
 def test_english_messages() -> None:
     finding = only(load_text("kind: pfmp\nkind: pfmp\n", lang="en").findings)
     assert "written twice" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("* star", "alias YAML"),
+        ("& and", "ancre YAML"),
+        ("- item", "élément de liste"),
+        ("| text", "plusieurs lignes"),
+        ("!bang", "balise YAML"),
+        ('"a\\x4"', "incomplète"),
+        ('"a\\ud800"', "aucun caractère"),
+        ("? what", "« ? »"),
+    ],
+)
+def test_yaml_reader_complaints_are_explained_in_french(value: str, fragment: str) -> None:
+    finding = only(check_text(f"kind: pfmp\nname: {value}\n").findings)
+    assert finding.rule == "YAML_SYNTAX"
+    assert finding.line == 2
+    assert fragment in finding.message, finding.message
+    assert "while " not in finding.message and "did not" not in finding.message
+
+
+def test_an_unforeseen_reader_complaint_says_it_comes_from_the_yaml_reader() -> None:
+    finding = only(check_text("%YAML 1.1\n%YAML 1.1\n---\na: 1\n").findings)
+    assert finding.rule == "YAML_SYNTAX"
+    assert "le lecteur YAML dit" in finding.message or "directive" in finding.message
+
+
+def test_thousands_of_unknown_keys_are_summed_up_quickly() -> None:
+    text = "kind: pfmp\nversion: 1\n" + "".join(f"key{i}: {i}\n" for i in range(20_000))
+    started = time.perf_counter()
+    findings = check_text(text).findings
+    assert time.perf_counter() - started < 3
+    assert len(findings) <= 101
+    more = [f for f in findings if "autres erreurs de format" in f.message]
+    assert len(more) == 1 and f"{20_000 + 9 - 100}" in more[0].message
+    assert more[0].line is not None and more[0].line > 2
+
+
+def test_duplicate_keys_are_reported_a_screenful_at_most() -> None:
+    text = "kind: pfmp\n" + "kind: pfmp\n" * 5000
+    findings = load_text(text).findings
+    assert len(findings) == 100
+    assert all("écrite deux fois" in f.message for f in findings)
+
+
+def test_a_huge_value_is_quoted_shortened() -> None:
+    text = replace_once(example_text("pfmp"), "price: 3.80", "price: " + "9" * 5000)
+    finding = only(check_text(text).findings)
+    assert finding.field == "finance.meals.price"
+    assert len(finding.message) < 300
+    key = "k" * 1000
+    finding = only(check_text(replace_once(example_text("pfmp"), "version: 1\n", f"version: 1\n{key}: 1\n")).findings)
+    assert "champ inconnu" in finding.message and len(finding.message) < 300

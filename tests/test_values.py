@@ -211,3 +211,29 @@ def test_an_overlong_email_is_refused_without_being_cached() -> None:
     before = _normalized_email.cache_info().currsize
     assert error_type(Email, "a" * 300 + "@example.fr") == "email"
     assert _normalized_email.cache_info().currsize == before
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidirectional_controls_are_refused(char: str) -> None:
+    assert error_type(Text, f"Lyon {char}7e") == "text_bidi"
+
+
+def test_right_to_left_letters_and_marks_are_kept() -> None:
+    assert ok(Text, "مريم بن علي") == "مريم بن علي"
+    assert ok(Text, "Lyon\u200f") == "Lyon\u200f"  # a right-to-left mark changes no order
+
+
+@pytest.mark.parametrize(("days", "refused"), [(731, False), (732, True)])
+def test_a_period_is_two_years_long_at_most(days: int, refused: bool) -> None:
+    from conftest import build_case, check_text
+
+    start = dt.date(2026, 1, 12)
+    end = start + dt.timedelta(days=days - 1)
+    findings = check_text(build_case("immersion", {"period": {"start": start.isoformat(), "end": end.isoformat()}})).findings
+    schema = [f for f in findings if f.rule == "SCHEMA"]
+    if refused:
+        assert [f.field for f in schema] == ["period.end"]
+        assert "732 jours" in schema[0].message
+    else:
+        assert schema == []
+        assert any(f.rule == "IMMERSION_MAX_DAYS" for f in findings)

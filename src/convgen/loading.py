@@ -28,7 +28,16 @@ MAX_NODES = 100_000
 MAX_DEPTH = 40
 """Nesting depth; also stops recursive aliases."""
 
+MAX_FINDINGS = 100
+"""Duplicate keys reported per file; past a screenful, more say nothing new."""
+
 FieldPath = tuple[str | int, ...]
+
+
+def _cut(text: str, width: int = 60) -> str:
+    """A text quoted in a message: enough to find it in the file, never the whole of a huge value."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE = SafeConstructor()
@@ -135,7 +144,7 @@ def _finding(rule: str, msg: Msg, lang: Lang, loc: Location | None = None, field
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+    return _cut("!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag)
 
 
 _tuple = tuple.__new__  # a Location made without the named tuple's keyword handling: one per key and value
@@ -236,9 +245,10 @@ class _Builder:
             key_loc = _mark_location(key_node)
             here = path + (key,)
             if key in first_line:
-                self.findings.append(
-                    _finding("YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(here), key=key, first=first_line[key])
-                )
+                if len(self.findings) < MAX_FINDINGS:
+                    self.findings.append(
+                        _finding("YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(here), key=_cut(key), first=first_line[key])
+                    )
                 continue
             first_line[key] = key_loc[0]
             self.keys[here] = key_loc
@@ -259,6 +269,7 @@ class _Builder:
 
 
 M_SYNTAX = Msg("syntaxe YAML invalide : {problem}.", "invalid YAML syntax: {problem}.")
+M_SYNTAX_RAW = Msg("syntaxe YAML invalide (le lecteur YAML dit : « {problem} »).", "invalid YAML syntax: {problem}.")
 M_MULTI = Msg(
     "plusieurs documents YAML (séparés par « --- ») dans un même fichier : écrivez une convention par fichier.",
     "several YAML documents (separated by '---') in one file: write one agreement per file.",
@@ -316,6 +327,87 @@ _EXPLAINED = (
         Msg("indentation incohérente : une clé est attendue à ce niveau", "inconsistent indentation: a key is expected at this level"),
     ),
     (
+        "did not find expected node content",
+        Msg(
+            "valeur attendue ici : une valeur ne peut pas commencer par ce caractère ; mettez-la entre guillemets",
+            "a value is expected here: a value cannot start with this character; put it in quotes",
+        ),
+    ),
+    (
+        "mapping keys are not allowed in this context",
+        Msg(
+            "« ? » inattendu : mettez la valeur entre guillemets si elle commence par « ? »",
+            "unexpected '?': put the value in quotes if it starts with '?'",
+        ),
+    ),
+    (
+        "block sequence entries are not allowed in this context",
+        Msg(
+            "élément de liste « - » inattendu ici : vérifiez l'indentation, ou mettez entre guillemets une valeur qui commence par « - »",
+            "unexpected list item '-' here: check the indentation, or quote a value that starts with '-'",
+        ),
+    ),
+    (
+        "while scanning an alias",
+        Msg(
+            "« * » introduit un alias YAML (*nom) : mettez entre guillemets une valeur qui commence par « * »",
+            "'*' starts a YAML alias (*name): quote a value that starts with '*'",
+        ),
+    ),
+    (
+        "while scanning an anchor",
+        Msg(
+            "« & » introduit une ancre YAML (&nom) : mettez entre guillemets une valeur qui commence par « & »",
+            "'&' starts a YAML anchor (&name): quote a value that starts with '&'",
+        ),
+    ),
+    (
+        "while scanning a block scalar",
+        Msg(
+            "après « | » ou « > » (texte sur plusieurs lignes), rien d'autre sur la ligne ; mettez entre guillemets une valeur qui commence par ces caractères",
+            "after '|' or '>' (text on several lines), nothing else on the line; quote a value that starts with these characters",
+        ),
+    ),
+    (
+        "while scanning a tag",
+        Msg(
+            "« ! » introduit une balise YAML : mettez entre guillemets une valeur qui commence par « ! »",
+            "'!' starts a YAML tag: quote a value that starts with '!'",
+        ),
+    ),
+    (
+        "while scanning a directive",
+        Msg(
+            "une ligne qui commence par « % » est une directive YAML : mettez cette valeur entre guillemets",
+            "a line starting with '%' is a YAML directive: put this value in quotes",
+        ),
+    ),
+    (
+        "did not find expected <document start>",
+        Msg("texte inattendu après la fin du document", "unexpected text after the end of the document"),
+    ),
+    (
+        "hexdecimal number",
+        Msg(
+            "séquence « \\x », « \\u » ou « \\U » incomplète entre guillemets doubles : utilisez des guillemets simples",
+            "incomplete '\\x', '\\u' or '\\U' escape in double quotes: use single quotes",
+        ),
+    ),
+    (
+        "invalid unicode character escape code",
+        Msg(
+            "séquence « \\u » ou « \\U » qui ne désigne aucun caractère entre guillemets doubles : utilisez des guillemets simples",
+            "'\\u' or '\\U' escape that is no character, in double quotes: use single quotes",
+        ),
+    ),
+    (
+        "found unexpected ':'",
+        Msg(
+            "« : » inattendu : mettez entre guillemets une valeur qui contient « : »",
+            "unexpected ':': quote a value that contains ':'",
+        ),
+    ),
+    (
         "expected <block end>",
         Msg(
             "indentation incohérente : cette ligne ne s'aligne sur aucun bloc", "inconsistent indentation: this line lines up with no block"
@@ -362,7 +454,7 @@ def _syntax_finding(error: yaml.YAMLError, text: str, lang: Lang) -> Finding:
                 loc = Location(opened.line + 1, opened.column + 1)
             return _finding("YAML_SYNTAX", M_SYNTAX, lang, loc, problem=explained.get(lang).format(char=at_mark or "?"))
     detail = f"{context}, {problem}" if context else problem
-    return _finding("YAML_SYNTAX", M_SYNTAX, lang, loc, problem=detail)
+    return _finding("YAML_SYNTAX", M_SYNTAX_RAW, lang, loc, problem=detail)
 
 
 M_EMPTY = Msg(

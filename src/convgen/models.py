@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from convgen.values import Amount, Bool, Email, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
+from convgen.values import MAX_PERIOD_DAYS, Amount, Bool, Email, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -142,6 +142,14 @@ class Pupil(Model):
 class Period(Model):
     start: IsoDate = Field(description="Premier jour de la période (AAAA-MM-JJ).")
     end: IsoDate = Field(description="Dernier jour de la période, inclus.")
+
+    @field_validator("end")
+    @classmethod
+    def _bounded(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and (end - start).days + 1 > MAX_PERIOD_DAYS:
+            raise fail("period_too_long", days=(end - start).days + 1)
+        return end
 
     def dates(self) -> list[dt.date]:
         days = (self.end - self.start).days + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import types
+from dataclasses import replace
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -41,6 +42,11 @@ BUILTIN: dict[str, Msg] = {
 }
 BUILTIN["model_attributes_type"] = BUILTIN["dict_type"] = BUILTIN["model_type"]
 
+MAX_SCHEMA_FINDINGS = 100
+M_MORE = Msg(
+    "… et {count} autres erreurs de format, non détaillées : corrigez d'abord celles-ci (ce fichier est-il bien une convention ?)",
+    "… and {count} more format errors, not detailed: fix these first (is this file really an agreement?)",
+)
 M_FOUND = Msg(" et non « {shown} »", ", not '{shown}'")
 M_SUGGEST = Msg(" ; vouliez-vous dire « {name} » ?", "; did you mean '{name}'?")
 M_ACCEPTED = Msg(" ; champs acceptés ici : {names}", "; fields accepted here: {names}")
@@ -169,7 +175,7 @@ class _Translator:
         suggestion = _suggest(str(path[-1]), names, self.lang)
         if not suggestion and names:
             suggestion = M_ACCEPTED.get(self.lang).format(names=", ".join(names))
-        return BUILTIN["extra_forbidden"].get(self.lang).format(name=path[-1], suggestion=suggestion)
+        return BUILTIN["extra_forbidden"].get(self.lang).format(name=_shown(path[-1]), suggestion=suggestion)
 
     def _invalid(self, kind: str, ctx: dict[str, Any], given: Any, raw: str | None, detail: str) -> str:
         lang = self.lang
@@ -190,6 +196,12 @@ class _Translator:
         ctx.update((key, value.get(lang)) for key, value in ctx.items() if isinstance(value, Msg))
         if raw is not None and "value" in ctx:
             ctx["value"] = raw
+        # A value is quoted so the user can find it, not reproduced: a megabyte stays in the file.
+        for key in ("value", "shown", "text"):
+            if isinstance(ctx.get(key), str):
+                ctx[key] = _shown(ctx[key])
+        if raw is not None:
+            raw = _shown(raw)
         shown = raw if raw is not None else ctx.get("shown")
         ctx["found"] = M_FOUND.get(lang).format(shown=_shown(shown)) if shown is not None else ""
         if kind == "literal_error":
@@ -216,7 +228,7 @@ def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[F
         return None, [located("SCHEMA", Severity.ERROR, M_KIND_MISSING.get(lang).format(kinds=kinds), Location(1, 1), field="kind")]
     if not isinstance(kind, str) or kind not in MODELS:
         location = doc.source.values.get(("kind",))
-        shown = doc.source.scalars.get(("kind",), _shown(kind))
+        shown = _shown(doc.source.scalars.get(("kind",), kind))
         message = M_KIND_UNKNOWN.get(lang).format(shown=shown, kinds=kinds, suggestion=_suggest(str(kind), list(KINDS), lang))
         return None, [located("SCHEMA", Severity.ERROR, message, location, field="kind")]
     model = MODELS[kind]
@@ -224,8 +236,17 @@ def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[F
         return model.model_validate(data), []
     except ValidationError as error:
         translator = _Translator(doc, model, lang)
-        errors = _drop_misspelt_missing(error.errors(), model)
-        return None, [translator.finding(item) for item in errors]
+        errors = error.errors()
+        # Thousands of errors say one thing (not an agreement, or the wrong kind): a
+        # screenful is enough, and explaining each one costs time.
+        dropped = errors[MAX_SCHEMA_FINDINGS:]
+        errors = _drop_misspelt_missing(errors[:MAX_SCHEMA_FINDINGS], model)
+        findings = [translator.finding(item) for item in errors]
+        if dropped:
+            first = translator.finding(dropped[0])  # where the ones not detailed start
+            more = M_MORE.get(lang).format(count=len(dropped))
+            findings.append(replace(first, message=more, field=None, end_column=None))
+        return None, findings
 
 
 def _drop_misspelt_missing(errors: list[Any], model: type[BaseModel]) -> list[Any]:

@@ -32,6 +32,14 @@ MESSAGES: dict[str, Msg] = {
         "caractère de contrôle {char} interdit (les documents Word ne peuvent pas le contenir)",
         "control character {char} is not allowed (Word documents cannot hold it)",
     ),
+    "text_bidi": Msg(
+        "caractère de contrôle de sens d'écriture {char} interdit : il ferait afficher le texte dans un autre ordre que celui du fichier",
+        "bidirectional control character {char} is not allowed: it would make the text display in another order than in the file",
+    ),
+    "period_too_long": Msg(
+        "la période dure {days} jours, plus de deux ans : vérifiez l'année des dates de début et de fin",
+        "the period lasts {days} days, more than two years: check the years of the start and end dates",
+    ),
     "postal_code": Msg(
         'code postal invalide « {value} » : 5 chiffres attendus, entre guillemets (par exemple "69007")',
         "invalid postal code '{value}': 5 digits expected, in quotes (for example \"69007\")",
@@ -102,6 +110,12 @@ MAX_AMOUNT = Decimal(1_000_000)
 # Characters XML 1.0 forbids (and so Word): C0 controls but tab/newline/CR, surrogates, U+FFFE/F.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
+# Bidirectional embeddings, overrides and isolates: they make Word show a text in another
+# order than it is written, so a signed document could read otherwise than its file.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+MAX_PERIOD_DAYS = 731
+"""Longer than two years is a mistyped year, not a period: refused before the calendar is laid out."""
+
 
 def fail(kind: str, **ctx: Any) -> PydanticCustomError:
     ctx.setdefault("found", "")
@@ -127,6 +141,9 @@ def _text(value: Any) -> str:
     bad = _FORBIDDEN.search(value)
     if bad:
         raise fail("text_control", char=f"U+{ord(bad.group()):04X}")
+    bad = _BIDI.search(value)
+    if bad:
+        raise fail("text_bidi", char=f"U+{ord(bad.group()):04X}")
     return value
 
 
