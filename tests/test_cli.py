@@ -302,3 +302,54 @@ def test_validate_imports_neither_the_docx_stack_nor_reference_packages(workdir:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=workdir)
     assert "IMPORTED [] 0" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["render", "--jobs", "0"], "valeur invalide pour --jobs / -j : un nombre supérieur ou égal à 1 est attendu"),
+        (["render", "-j", "x"], "valeur invalide pour --jobs / -j : un nombre entier est attendu"),
+        (["validate", "--max-size", "0"], "valeur invalide pour --max-size : un nombre supérieur ou égal à 1 est attendu"),
+        (["validate", "--bogus"], "option inconnue : --bogus"),
+        (
+            ["validate", "--format", "xml"],
+            "valeur invalide pour --format : « xml » n'est pas une valeur acceptée ; valeurs acceptées : text, json, github",
+        ),
+        (["validate", "--lang", "de"], "valeur invalide pour --lang : « de » n'est pas une valeur acceptée ; valeurs acceptées : fr, en"),
+        (["new"], "argument manquant : KIND (pfmp, immersion, campaign)"),
+        (["frob"], "commande inconnue : « frob »"),
+        (["template", "frob"], "commande inconnue : « frob »"),
+        (["rules", "extra"], "argument en trop : extra"),
+        (["render", "--out"], "l'option --out attend une valeur"),
+    ],
+)
+def test_usage_errors_of_the_option_parser_are_in_french(cli, workdir: Path, args: list[str], said: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert f"Erreur : {said}" in result.stderr, result.stderr
+    assert "Error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_usage_errors_of_the_option_parser_in_english(cli, workdir: Path) -> None:
+    result = cli("render", "--jobs", "0", "--lang", "en")
+    assert result.exit_code == 2
+    assert "Error: Invalid value for '--jobs'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schema", "pfmp", "-o", "{missing}/schema.json"],
+        ["template", "export", "pfmp", "-o", "{missing}/modele.docx"],
+        ["new", "pfmp", "-o", "{missing}/agreement.yaml"],
+        ["render", "--report", "{missing}/report.json"],
+    ],
+)
+def test_a_file_that_cannot_be_written_is_a_usage_error_naming_it(cli, workdir: Path, args: list[str]) -> None:
+    write(workdir / "agreement.yaml", example_text("pfmp"))
+    (workdir / "blocker").write_text("a file, not a folder")
+    args = [arg.format(missing="blocker") for arg in args]
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert "impossible d'écrire « blocker/" in result.stderr
+    assert "erreur interne" not in result.stderr

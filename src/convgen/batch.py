@@ -6,21 +6,23 @@ template or a missing LibreOffice stops the run, since no input could be rendere
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from convgen.checking import FileResult, Unit, check_unit, expand
-from convgen.errors import ConvgenError, UsageError
-from convgen.files import new_run, output_path, write_atomic
+from convgen.errors import ConvgenError, Interrupted, UsageError
+from convgen.files import end_run, new_run, output_path, write_atomic
 from convgen.i18n import Lang
 from convgen.inputs import Input
 from convgen.loading import MAX_BYTES
@@ -99,6 +101,42 @@ def _documents(templates: Templates, result: FileResult, wanted: tuple[str, ...]
     return render_copies(templates.get(agreement.kind), context, selected)
 
 
+class _Stop:
+    """Ctrl-C and SIGTERM during a run: stop between agreements, never amid one's copies.
+
+    While held (an agreement's files being written) a signal is only noted; the run
+    stops once they are all written. Elsewhere it stops the run at once, as Ctrl-C does.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.holding = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Stop:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.signum = signum
+        if not self.holding:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+
+
 class _Worker:
     """Checks and renders agreements; one per process, holding its compiled templates."""
 
@@ -106,6 +144,7 @@ class _Worker:
         self.options = options
         self.staging = staging
         self.templates = templates or Templates(options.template)
+        self.hold: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
 
     def __call__(self, job: tuple[int, Unit]) -> Outcome:
         index, unit = job
@@ -113,15 +152,17 @@ class _Worker:
         result, stem = check_unit(unit, options.lang, options.max_size)
         outcome = Outcome(unit, result)
         if options.render and result.agreement is not None and result.valid(options.strict):
-            for copy_id, data in _documents(self.templates, result, options.copies).items():
-                target = output_path(options.out, stem, f".{copy_id}.{options.format}")
-                if self.staging is None:
-                    _write(target, data)
-                    outcome.outputs.append(target)
-                else:
-                    docx = self.staging / f"{index:06d}.{copy_id}.docx"
-                    docx.write_bytes(data)
-                    outcome.staged.append((docx, target))
+            documents = _documents(self.templates, result, options.copies)
+            with self.hold():  # an agreement's copies are all written, or none
+                for copy_id, data in documents.items():
+                    target = output_path(options.out, stem, f".{copy_id}.{options.format}")
+                    if self.staging is None:
+                        write_atomic(target, data)
+                        outcome.outputs.append(target)
+                    else:
+                        docx = self.staging / f"{index:06d}.{copy_id}.docx"
+                        docx.write_bytes(data)
+                        outcome.staged.append((docx, target))
         # Only what the report needs goes back to the parent process, and is kept.
         outcome.result = result.slim()
         return outcome
@@ -139,15 +180,19 @@ def _start_worker(options: Options, staging: Path | None) -> None:
     _parent = os.getppid()
     # Ctrl-C is the parent's to handle: it lets running work finish and says what was done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler, inherited by fork, is the parent's
     if _worker is None or _worker.options is not options:
         _worker = _Worker(options, staging)
 
 
-def _run_job(job: tuple[int, Unit]) -> Outcome:
+def _run_chunk(jobs: list[tuple[int, Unit]]) -> list[Outcome]:
     assert _worker is not None
-    if os.getppid() != _parent:
-        os._exit(1)  # the run was killed: finish no more than the document in hand
-    return _worker(job)
+    outcomes = []
+    for job in jobs:
+        if os.getppid() != _parent:
+            os._exit(1)  # the run was killed: finish no more than the document in hand
+        outcomes.append(_worker(job))
+    return outcomes
 
 
 def _pool_context() -> multiprocessing.context.BaseContext | None:
@@ -156,24 +201,59 @@ def _pool_context() -> multiprocessing.context.BaseContext | None:
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
-def _run(worker: _Worker, units: Sequence[Unit], jobs: int, started: Callable[[int], None] | None) -> Iterator[Outcome]:
-    """Every unit's outcome, in input order whatever the order in which they finish."""
+def _run(
+    worker: _Worker,
+    units: Sequence[Unit],
+    jobs: int,
+    started: Callable[[int], None] | None,
+    each: Callable[[Outcome], None],
+    stopped: Callable[[], bool] = lambda: False,
+) -> None:
+    """Hand every unit's outcome to `each`, in input order whatever the order in which they finish.
+
+    On KeyboardInterrupt, work in hand is finished and handed over too (its files are
+    written by then), the rest is dropped, and the interrupt goes on to the caller.
+    """
     processes = min(jobs, len(units) // MIN_PER_PROCESS)
     if processes <= 1:
         if started is not None:
             started(len(units))
         for job in enumerate(units):
-            yield worker(job)
+            each(worker(job))
+            if stopped():  # a signal noted while the agreement's copies were written
+                raise KeyboardInterrupt
         return
     global _worker
     _worker = worker  # inherited by forked workers, compiled templates included
     pool = ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_start_worker, initargs=(worker.options, worker.staging))
     try:
-        chunk = max(1, min(32, len(units) // (processes * 8)))
-        results = pool.map(_run_job, enumerate(units), chunksize=chunk)
+        size = max(1, min(32, len(units) // (processes * 8)))
+        numbered = list(enumerate(units))
+        futures = [pool.submit(_run_chunk, numbered[start : start + size]) for start in range(0, len(numbered), size)]
         if started is not None:
             started(len(units))  # after the fork: the progress display may start a thread
-        yield from results
+        current = handed = 0  # the chunk being handed over, and how much of it has been
+        try:
+            while current < len(futures):
+                outcomes = futures[current].result()
+                while handed < len(outcomes):
+                    handed += 1
+                    each(outcomes[handed - 1])
+                current, handed = current + 1, 0
+        except KeyboardInterrupt:
+            for future in futures[current:]:
+                future.cancel()
+            for position in range(current, len(futures)):
+                future = futures[position]
+                if future.cancelled():
+                    continue
+                try:
+                    outcomes = future.result()
+                except (BrokenProcessPool, CancelledError):
+                    continue
+                for outcome in outcomes[handed if position == current else 0 :]:
+                    each(outcome)
+            raise
     except BrokenProcessPool:
         raise ConvgenError(
             "un processus de rendu s'est arrêté brutalement (mémoire insuffisante ?) : les documents déjà écrits sont complets.",
@@ -187,7 +267,9 @@ def check_all(inputs: Sequence[Input], options: Options) -> list[FileResult]:
     """Check every agreement the inputs hold, in processes as for rendering; results in input order."""
     checking = replace(options, render=False)
     units = expand(list(inputs), options.lang, options.max_size)
-    return [outcome.result for outcome in _run(_Worker(checking, None), units, options.jobs, None)]
+    results: list[FileResult] = []
+    _run(_Worker(checking, None), units, options.jobs, None, lambda outcome: results.append(outcome.result))
+    return results
 
 
 def render_all(
@@ -210,19 +292,34 @@ def render_all(
     units = expand(list(inputs), options.lang, options.max_size)
     staging = Path(tempfile.mkdtemp(prefix="convgen-")) if options.format == "pdf" else None
     outcomes: list[Outcome] = []
+
+    stop = _Stop()
+
+    def each(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if staging is None and progress is not None:
+            progress(outcome)
+
+    worker = _Worker(options, staging, templates)
     try:
-        for outcome in _run(_Worker(options, staging, templates), units, options.jobs, started):
-            outcomes.append(outcome)
-            if staging is None and progress is not None:
+        with stop:
+            worker.hold = stop.hold
+            try:
+                _run(worker, units, options.jobs, started, each, stopped=lambda: stop.signum is not None)
+                if staging is not None:
+                    _convert(outcomes, staging, options)
+            except KeyboardInterrupt:
+                if staging is not None:  # converted only when all were: no PDF was written
+                    for outcome in outcomes:
+                        outcome.staged.clear()
+                raise Interrupted(stop.signum or signal.SIGINT, outcomes, len(units)) from None
+        if staging is not None and progress is not None:
+            for outcome in outcomes:
                 progress(outcome)
-        if staging is not None:
-            _convert(outcomes, staging, options)
-            if progress is not None:
-                for outcome in outcomes:
-                    progress(outcome)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        end_run()
     return outcomes
 
 
@@ -241,13 +338,6 @@ def _convert(outcomes: list[Outcome], staging: Path, options: Options) -> None:
         outcome.outputs.append(target)
     for outcome in outcomes:
         outcome.staged.clear()
-
-
-def _write(target: Path, data: bytes) -> None:
-    try:
-        write_atomic(target, data)
-    except OSError as error:
-        raise _unwritable(target, error) from None
 
 
 def _unwritable(place: Path, error: OSError) -> UsageError:

@@ -14,9 +14,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from convgen import __version__
-from convgen.errors import ConvgenError
+from convgen.errors import ConvgenError, Interrupted
 
 LANG_HELP = "Langue des messages : fr (défaut) ou en."
 
@@ -131,8 +132,116 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+_UsageError = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
+
+
+class _FrenchUsageError(_UsageError):  # type: ignore[misc, valid-type]
+    """A usage error of the option parser, said in French, laid out as the parser would."""
+
+    def show(self, file: Any = None) -> None:
+        lines = []
+        if self.ctx is not None:
+            lines.append("Utilisation : " + self.ctx.get_usage().removeprefix("Usage:").strip())
+            lines.append(f"Aide : {self.ctx.command_path} -h")
+            lines.append("")
+        lines.append(f"Erreur : {self.message}")
+        typer.echo("\n".join(lines), err=True)
+
+
+# What the parser says, and how to say it in French; the parser's wording is its own
+# (English), so each known form is matched and anything else is shown as it is.
+_DETAILS = (
+    (r"'(.*)' is not one of (.*?)\.?$", lambda m: f"« {m[1]} » n'est pas une valeur acceptée ; valeurs acceptées : {_unquote(m[2])}"),
+    (r"Input should be greater than or equal to (\S+)", lambda m: f"un nombre supérieur ou égal à {m[1]} est attendu"),
+    (r"Input should be less than or equal to (\S+)", lambda m: f"un nombre inférieur ou égal à {m[1]} est attendu"),
+    (r"Input should be a valid integer", lambda m: "un nombre entier est attendu"),
+    (r"Input should be a valid boolean", lambda m: "true ou false attendu"),
+    (r"'(.*)' is not a valid (integer|int)", lambda m: f"« {m[1]} » : un nombre entier est attendu"),
+)
+_MESSAGES = (
+    (r"No such command '(.*)'\.", lambda m: f"commande inconnue : « {m[1]} »"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", lambda m: f"argument en trop : {m[1]}"),
+    (r"Missing command\.", lambda m: "commande manquante"),
+    (r"Option '(.*)' requires an argument\.", lambda m: f"l'option {m[1]} attend une valeur"),
+    (r"Option '(.*)' does not take a value\.", lambda m: f"l'option {m[1]} ne prend pas de valeur"),
+    (r"No such option: (\S+)(?: \(Possible options: (.*)\)| Did you mean (.*)\?)?", lambda m: _no_such_option(m)),
+    (r"Missing (argument|option) (.*?)\.(?:\s*Choose from:\s*(.*))?$", lambda m: _missing(m)),
+    (r"Invalid value for (.*?)(?: \(env var: .*?\))?: (.*)$", lambda m: f"valeur invalide pour {_unquote(m[1], '/')} : {_detail(m[2])}"),
+    (r"Invalid value: (.*)$", lambda m: f"valeur invalide : {_detail(m[1])}"),
+)
+
+
+def _unquote(text: str, sep: str = ",") -> str:
+    joint = ", " if sep == "," else f" {sep} "
+    return joint.join(part.strip().strip("'\"") for part in text.replace("\n", " ").split(sep) if part.strip())
+
+
+def _detail(text: str) -> str:
+    import re
+
+    text = text.removeprefix("Value error, ").strip()
+    for pattern, said in _DETAILS:
+        match = re.search(pattern, text, re.S)
+        if match:
+            return said(match)
+    return text
+
+
+def _no_such_option(match: Any) -> str:
+    near = match[2] or match[3]
+    return f"option inconnue : {match[1]}" + (f" (options proches : {_unquote(near)})" if near else "")
+
+
+def _missing(match: Any) -> str:
+    what = "argument" if match[1] == "argument" else "option"
+    names = _unquote(match[2], "/").upper() if what == "argument" else _unquote(match[2], "/")
+    return f"{what} manquant{'e' if what == 'option' else ''} : {names}" + (f" ({_unquote(match[3])})" if match[3] else "")
+
+
+def _in_french(error: Any) -> Any:
+    import re
+
+    if isinstance(error, _FrenchUsageError) or type(error).__name__ == "NoArgsIsHelpError" or _english():
+        return error
+    english = error.format_message()
+    for pattern, said in _MESSAGES:
+        match = re.match(pattern, english, re.S)
+        if match:
+            return _FrenchUsageError(said(match), error.ctx)
+    return _FrenchUsageError(english, error.ctx)
+
+
+_argv: list[str] = []  # the command line being parsed, to know the language of its errors
+
+
+def _english() -> bool:
+    if os.environ.get("CONVGEN_LANG") == "en" or "--lang=en" in _argv:
+        return True
+    return any(arg == "--lang" and value == "en" for arg, value in zip(_argv, _argv[1:]))
+
+
+class _Group(TyperGroup):
+    """Typer's command group, whose option parser reports usage errors in French."""
+
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        if parent is None:
+            _argv[:] = args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _UsageError as error:
+            raise _in_french(error) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageError as error:
+            raise _in_french(error) from None
+
+
 app = typer.Typer(
     name="convgen",
+    cls=_Group,
+    pretty_exceptions_show_locals=False,
     help="Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer.",
     no_args_is_help=True,
     add_completion=False,
@@ -313,26 +422,33 @@ def render(
         jobs=jobs or os.cpu_count() or 1,
     )
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
+    interrupted: Interrupted | None = None
     try:
         outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started)
+    except Interrupted as stop:
+        # What was done is complete and said: the summary, the report, and what is left.
+        interrupted, outcomes = stop, stop.done
     finally:
         reporter.stop()
-    summary = render_json(outcomes, strict, out, format.value, selected) if report or output_format is MessageFormat.json else None
+    summary = None
+    if report or output_format is MessageFormat.json:
+        summary = render_json(outcomes, strict, out, format.value, selected)
+        if interrupted is not None:
+            summary["render"]["interrupted"] = {"signal": interrupted.signum, "agreements": interrupted.total, "done": len(outcomes)}
     if report is not None:
         from convgen.files import write_atomic
 
-        try:
-            write_atomic(report, (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-        except OSError as error:
-            from convgen.errors import UsageError
-
-            raise UsageError(f"impossible d'écrire le rapport « {report} » : {error.strerror or error}.") from None
+        write_atomic(report, (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     reporter.finished(outcomes, summary)
+    if interrupted is not None:
+        reporter.interrupted(interrupted.signum, len(outcomes), interrupted.total)
+        raise typer.Exit(interrupted.exit_code)
     if not all(outcome.result.valid(strict) for outcome in outcomes):
         raise typer.Exit(1)
 
 
 template_app = typer.Typer(
+    cls=_Group,
     help="Modèles DOCX : exporter le modèle intégré pour l'adapter, vérifier un modèle.",
     no_args_is_help=True,
     rich_markup_mode=None,

@@ -41,3 +41,18 @@ class TemplateError(UsageError):
 
     def __reduce__(self):
         return (type(self), (self.message, self.hint, self.problems))
+
+
+class Interrupted(ConvgenError):
+    """Ctrl-C or SIGTERM stopped a run between two agreements.
+
+    `done` holds what was finished (each agreement whole: all its copies or none);
+    the caller reports it. The exit code is the shell's for that signal (130, 143).
+    """
+
+    def __init__(self, signum: int, done: list, total: int) -> None:
+        super().__init__("interrompu")
+        self.signum = signum
+        self.done = done
+        self.total = total
+        self.exit_code = 128 + signum

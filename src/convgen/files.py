@@ -49,6 +49,7 @@ def new_run(out: Path) -> None:
     _inside.cache_clear()
     _made.clear()
     _scratch_of.clear()
+    sweep(out)
     anchor = out.absolute()
     while not anchor.exists() and anchor.parent != anchor:
         anchor = anchor.parent
@@ -56,6 +57,14 @@ def new_run(out: Path) -> None:
         _scratch_dir(anchor)
     except OSError:
         pass  # said when the first document is written, with its name
+
+
+def end_run() -> None:
+    """After a run: its scratch folders go now rather than when the process ends."""
+    for place in _scratch.values():
+        shutil.rmtree(place, ignore_errors=True)
+    _scratch.clear()
+    _scratch_of.clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -76,6 +85,17 @@ _serial = itertools.count()
 
 
 def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write `path` whole or not at all; a system refusal is a usage error naming `path`."""
+    try:
+        _write_atomic(path, data, durable)
+    except OSError as error:
+        raise UsageError(
+            f"impossible d'écrire « {path} » : {error.strerror or error}.",
+            hint="vérifiez que ce dossier existe ou peut être créé, et qu'il est accessible en écriture.",
+        ) from None
+
+
+def _write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     """Write through a file renamed into place: `path` is the whole new file or absent.
 
     The data goes first where a killed process leaves nothing in the target folder:
@@ -117,20 +137,55 @@ def _scratch_dir(folder: Path) -> Path:
     """A private temporary folder on the same file system as `folder` (a rename cannot cross devices)."""
     device = os.stat(folder).st_dev
     if device not in _scratch:
-        place = folder
-        try:
-            candidate = Path(tempfile.mkdtemp(prefix="convgen-"))
-            if os.stat(candidate).st_dev == device:
-                # Removed when this process ends, worker processes included (atexit
-                # does not run in them; multiprocessing runs these finalizers).
-                Finalize(None, shutil.rmtree, args=(candidate, True), exitpriority=10)
-                place = candidate
-            else:
-                candidate.rmdir()
-        except OSError:
-            pass
+        place = _system_scratch(device)
+        if place is None:
+            # Hidden in the output folder, named after this process so that a later run
+            # can tell it from a live run's and remove it if this one was killed.
+            place = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder))
+        # Removed when this process ends, worker processes included (atexit does not
+        # run in them; multiprocessing runs these finalizers).
+        Finalize(None, shutil.rmtree, args=(place, True), exitpriority=10)
         _scratch[device] = place
     return _scratch[device]
+
+
+SCRATCH_PREFIX = ".convgen-"
+
+
+def _system_scratch(device: int) -> Path | None:
+    """A folder in the system's temporary directory, when it is on that device."""
+    try:
+        candidate = Path(tempfile.mkdtemp(prefix="convgen-"))
+    except OSError:
+        return None
+    if os.stat(candidate).st_dev == device:
+        return candidate
+    candidate.rmdir()
+    return None
+
+
+def sweep(out: Path) -> None:
+    """Remove the scratch folders a killed run left in OUT (their process is gone)."""
+    try:
+        entries = list(os.scandir(out))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(SCRATCH_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _write_unnamed(path: Path, data: bytes, durable: bool) -> bool | None:

@@ -258,6 +258,22 @@ def _documents_line(documents: int, out: Path, lang: Lang) -> str:
     return M_WRITTEN.get(lang).format(documents=documents, out=out, **words)
 
 
+M_INTERRUPTED = {
+    "ctrl_c": Msg(
+        "Interrompu (Ctrl-C) : {done} conventions sur {total} traitées, {left} non traitées. "
+        "Les documents écrits sont complets, toutes les copies de chaque convention traitée ; relancez la même commande pour le reste.",
+        "Interrupted (Ctrl-C): {done} of {total} agreements done, {left} not done. "
+        "The documents written are complete, every copy of each agreement done; run the same command again for the rest.",
+    ),
+    "signal": Msg(
+        "Interrompu ({signal}) : {done} conventions sur {total} traitées, {left} non traitées. "
+        "Les documents écrits sont complets, toutes les copies de chaque convention traitée ; relancez la même commande pour le reste.",
+        "Interrupted ({signal}): {done} of {total} agreements done, {left} not done. "
+        "The documents written are complete, every copy of each agreement done; run the same command again for the rest.",
+    ),
+}
+
+
 class RenderReporter:
     """What `convgen render` shows while it works and when it is done.
 
@@ -336,6 +352,14 @@ class RenderReporter:
         if len(results) != 1 or results[0].findings:
             self.console.print(Text(summary_line(results, self.strict, self.lang), style="bold"))
         self.console.print(Text(_documents_line(documents, self.out, self.lang), style="bold"))
+
+    def interrupted(self, signum: int, done: int, total: int) -> None:
+        """Said on stderr, even with --output-format json: stdout holds the report alone."""
+        import signal
+
+        key = "ctrl_c" if signum == signal.SIGINT else "signal"
+        message = M_INTERRUPTED[key].get(self.lang).format(signal=signal.Signals(signum).name, done=done, total=total, left=total - done)
+        Console(stderr=True, highlight=False, soft_wrap=True, no_color=not self.console.is_terminal).print(Text(message, style="bold red"))
 
     def _table(self, results: Sequence[FileResult], documents: int) -> None:
         from rich.table import Table
