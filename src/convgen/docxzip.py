@@ -8,17 +8,28 @@ so identical input gives byte-identical files.
 
 from __future__ import annotations
 
+import bz2
+import lzma
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 # 1980-01-01 00:00:00, the earliest date a zip can hold.
 DOS_DATE = (0 << 9) | (1 << 5) | 1
 DOS_TIME = 0
 DEFLATE_LEVEL = 1
 _UTF8_NAME = 0x800
+
+# Bounds on a template's zip, so that a small hostile file cannot exhaust memory or time.
+# A Word template is well under 10 MB unzipped; 200 MB leaves room for large images.
+MAX_UNZIPPED_BYTES = 200 << 20
+# A Word document holds a few dozen members; zipfile spends ~300 bytes and ~7 µs on each it lists.
+MAX_MEMBERS = 10_000
+# Members are inflated this much at a time: checking a CRC never holds a whole member.
+_STEP = 1 << 20
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
@@ -74,43 +85,111 @@ def joined(name: str, pieces: Iterable[tuple[bytes, bytes]]) -> Member:
 
 
 def read_members(blob: bytes) -> list[Member]:
-    """Every member of a zip, in its order, with the compressed bytes as stored."""
+    """Every member of a zip, in its order, with the compressed bytes as stored.
+
+    Each member is inflated once, in bounded steps, to check its CRC and size: a zip
+    bomb is refused before it costs memory or time (see the limits above).
+    """
     import io
 
+    # Counted before zipfile lists them: every directory entry starts with this signature.
+    if blob.count(b"PK\x01\x02") > MAX_MEMBERS:
+        raise PackageError(f"plus de {MAX_MEMBERS} fichiers à l'intérieur (un document Word en contient quelques dizaines)")
     try:
         archive = zipfile.ZipFile(io.BytesIO(blob))
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise PackageError(f"not a zip file ({error})") from None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:  # NotImplementedError: a too recent zip version
+        raise PackageError(f"ce n'est pas un fichier zip ({error})") from None
     members = []
     seen: set[str] = set()
     with archive:
-        for info in archive.infolist():
+        infos = archive.infolist()
+        # The sizes the zip declares; each member is then held to its own while inflated.
+        declared = sum(info.file_size for info in infos)
+        if declared > MAX_UNZIPPED_BYTES:
+            raise PackageError(f"trop gros une fois décompressé ({declared >> 20} Mo, plus de {MAX_UNZIPPED_BYTES >> 20} Mo)")
+        for info in infos:
             if info.filename in seen or info.is_dir():
                 continue
             seen.add(info.filename)
             if info.flag_bits & 0x1:
-                raise PackageError(f"encrypted member {info.filename}")
+                raise PackageError(f"partie chiffrée {info.filename}")
+            offset = info.header_offset
+            header = blob[offset : offset + _LOCAL.size]
+            if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+                raise PackageError(f"partie endommagée {info.filename}")
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            start = offset + _LOCAL.size + name_len + extra_len
+            raw = blob[start : start + info.compress_size]
             if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                offset = info.header_offset
-                header = blob[offset : offset + _LOCAL.size]
-                if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
-                    raise PackageError(f"damaged member {info.filename}")
-                name_len, extra_len = struct.unpack("<HH", header[26:30])
-                start = offset + _LOCAL.size + name_len + extra_len
-                raw = blob[start : start + info.compress_size]
+                _inflate(info, raw, keep=False)
                 member = Member(info.filename, info.compress_type, info.CRC, info.file_size, raw)
-                try:
-                    if zlib.crc32(member.data()) != info.CRC:
-                        raise PackageError(f"damaged member {info.filename}")
-                except zlib.error:
-                    raise PackageError(f"damaged member {info.filename}") from None
             else:  # another compression: normalise once, at load time
-                try:
-                    member = Member.of(info.filename, archive.read(info))
-                except (NotImplementedError, zipfile.BadZipFile, zlib.error, RuntimeError) as error:
-                    raise PackageError(f"unreadable member {info.filename} ({error})") from None
+                member = Member.of(info.filename, _inflate(info, raw, keep=True))
             members.append(member)
     return members
+
+
+def _inflate(info: zipfile.ZipInfo, raw: bytes, keep: bool) -> bytes:
+    """A member's data, checked against its declared CRC and size (returned when `keep`, else b"").
+
+    Inflated in steps of at most _STEP bytes in and out, and never past one byte more
+    than declared: a member that unzips to gigabytes while declaring a few is stopped at once.
+    """
+    name, size = info.filename, info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        if len(raw) != size or zlib.crc32(raw) != info.CRC:
+            raise PackageError(f"partie endommagée {name}")
+        return raw
+    inflater, data = _inflater(info, raw)
+    view, fed = memoryview(data), 0
+    pending: bytes | memoryview = b""
+    crc = done = 0
+    pieces = []
+    try:
+        while not inflater.eof:
+            if not pending and getattr(inflater, "needs_input", True):
+                pending, fed = view[fed : fed + _STEP], fed + _STEP
+            piece = inflater.decompress(pending, min(_STEP, size - done + 1))
+            # zlib hands back the input it has not read yet; bz2 and lzma keep it inside.
+            rest = getattr(inflater, "unconsumed_tail", b"")
+            if not piece and len(rest) == len(pending):
+                break  # no progress: the data stops short (or an LZMA stream has no end marker)
+            pending = rest
+            crc = zlib.crc32(piece, crc)
+            done += len(piece)
+            if done > size:
+                raise PackageError(f"partie endommagée {name} (plus grande qu'annoncé)")
+            if keep:
+                pieces.append(piece)
+    except (zlib.error, OSError, lzma.LZMAError):  # bz2 says OSError
+        raise PackageError(f"partie endommagée {name}") from None
+    ended = inflater.eof or info.compress_type == zipfile.ZIP_LZMA  # LZMA's end marker is optional
+    if not ended or done != size or crc != info.CRC:
+        raise PackageError(f"partie endommagée {name}")
+    return b"".join(pieces)
+
+
+def _inflater(info: zipfile.ZipInfo, raw: bytes) -> tuple[Any, bytes]:
+    """A decompressor for the member's method, and the input to give it."""
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return zlib.decompressobj(-15), raw
+    if info.compress_type == zipfile.ZIP_BZIP2:
+        return bz2.BZ2Decompressor(), raw
+    if info.compress_type == zipfile.ZIP_LZMA:
+        # Version (2 bytes), size of the properties (2), then LZMA1's: lc, lp and pb in one byte, the dictionary size.
+        length = int.from_bytes(raw[2:4], "little")
+        props = raw[4 : 4 + length]
+        if len(props) == 5:
+            # No dictionary larger than the member: a header cannot make the decoder reserve gigabytes.
+            dict_size = min(int.from_bytes(props[1:5], "little"), max(info.file_size, 4096))
+            lc, lp, pb = props[0] % 9, props[0] // 9 % 5, props[0] // 45
+            try:
+                filters = [{"id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dict_size}]
+                return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), raw[4 + length :]
+            except lzma.LZMAError:
+                pass
+        raise PackageError(f"partie endommagée {info.filename}")
+    raise PackageError(f"partie illisible {info.filename} (méthode de compression {info.compress_type} non prise en charge)")
 
 
 def write_zip(members: Iterable[Member]) -> bytes:
