@@ -205,6 +205,9 @@ def test_missing_input_and_missing_template_are_usage_errors(cli, workdir: Path)
         ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "bac à sable"),
         ("{{ pupil.__dict__ }}", "bac à sable"),
         ("{{ range.__self__ }}", "nom inconnu"),
+        ("{{ 'x' * 1000000000 }}", "trop long"),
+        ("{{ [0] * 1000000000 }}", "trop long"),
+        ("{{ 9 ** 999999999 }}", "puissance trop grande"),
     ],
 )
 def test_sandbox_blocks_attribute_tricks(cli, workdir: Path, tag: str, said: str) -> None:
@@ -441,3 +444,22 @@ def test_a_template_that_tests_the_copy_renders_each_copy_apart(cli, workdir: Pa
         assert lines[-1] == "Fin"
         with zipfile.ZipFile(workdir / "out" / f"agreement.{copy}.docx") as archive:
             assert archive.testzip() is None
+
+
+def test_a_very_long_input_name_gets_a_shortened_distinct_output_name(workdir: Path) -> None:
+    from pathlib import PurePosixPath
+
+    from convgen.files import output_path
+
+    out = workdir / "out"
+    long = "é" * 120
+    names = {
+        output_path(out, PurePosixPath(stem), suffix).name
+        for stem in (long, long + "x")
+        for suffix in (".etablissement.docx", ".eleve.docx")
+    }
+    assert len(names) == 4
+    assert all(len(name.encode()) <= 200 for name in names)
+    stems = {name.split(".")[0] for name in names}
+    assert len(stems) == 2  # each agreement's copies share one stem
+    assert output_path(out, PurePosixPath("court"), ".eleve.docx").name == "court.eleve.docx"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import os
 import re
@@ -27,9 +28,23 @@ def safe_component(name: str) -> str:
     return name.lstrip(".") or "_"
 
 
+MAX_NAME_BYTES = 160
+"""Longest name part kept whole. File systems take 255 bytes per name: the rest is for
+the suffix (.etablissement.docx) and the temporary name made while writing."""
+
+
+def _fitted(name: str) -> str:
+    """The name, or its start and a hash of the whole: every copy of an agreement keeps the same stem, and two long names stay distinct."""
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    head = name.encode("utf-8")[: MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{head}~{digest}"
+
+
 def output_path(out: Path, rel: PurePosixPath, suffix: str) -> Path:
     """OUT/<relative dirs>/<stem><suffix>, each component made safe, never outside OUT."""
-    parts = [safe_component(part) for part in rel.parts if part not in ("", "/")]
+    parts = [_fitted(safe_component(part)) for part in rel.parts if part not in ("", "/")]
     if not parts:
         parts = ["_"]
     target = out.joinpath(*parts[:-1], parts[-1] + suffix)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined, Undefined
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -220,7 +221,23 @@ def finalize(value: Any) -> Any:
     return value
 
 
+MAX_PRODUCT = 100_000
+"""Longest text or list a template may build with * (a Word document needs far less)."""
+
+
 class _Sandbox(SandboxedEnvironment):
+    # `"x" * 10**9` or `2 ** 10**9` would take the machine's memory or minutes: checked.
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 100:
+            raise SecurityError(f"puissance trop grande ({right}) : au plus 100")
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if isinstance(sized, (str, list, tuple)) and isinstance(count, int) and len(sized) * count > MAX_PRODUCT:
+                    raise SecurityError(f"texte ou liste trop long ({len(sized)} × {count}) : au plus {MAX_PRODUCT} éléments")
+        return super().call_binop(context, operator, left, right)
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         # A Record holds only the values convgen built for templates, in its __dict__:
         # reading one is safe and needs none of the sandbox's checks, which would cost
