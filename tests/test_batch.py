@@ -276,3 +276,16 @@ def test_worker_processes_leave_no_scratch_folder_behind(workdir: Path) -> None:
     assert len(list((workdir / "out").glob("*.docx"))) == 120
     assert list(scratch.iterdir()) == []
     assert not [path for path in (workdir / "out").rglob("*") if path.name.startswith(".")]
+
+
+def test_documents_of_an_agreement_now_invalid_are_pointed_out(cli, workdir: Path) -> None:
+    make_class(workdir / "class", 2)
+    assert cli("render", "class").exit_code == 0
+    (workdir / "class" / "pupil001.yaml").write_text(replace_once(example_text("pfmp"), *LONG_DAY), encoding="utf-8")
+    result = cli("render", "class", "--report", "report.json")
+    assert result.exit_code == 1
+    stale = ["out/pupil001.etablissement.docx", "out/pupil001.entreprise.docx", "out/pupil001.eleve.docx"]
+    assert "ne les faites pas signer : " + ", ".join(stale) in result.stdout
+    files = report_of(workdir / "report.json")["files"]
+    assert files[1]["stale"] == stale and "stale" not in files[0]
+    assert all((workdir / path).exists() for path in stale)  # said, never removed

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from convgen.checking import FileResult, Unit, check_unit, expand
@@ -53,6 +53,18 @@ class Outcome:
     outputs: list[Path] = field(default_factory=list)
     # PDF: each copy rendered to DOCX in the staging folder, and the PDF it becomes.
     staged: list[tuple[Path, Path]] = field(default_factory=list)
+    # An invalid agreement's documents from an earlier run, still in OUT: said, not removed.
+    stale: list[Path] = field(default_factory=list)
+
+
+def _stale(options: Options, stem: PurePosixPath) -> list[Path]:
+    from convgen.document import COPY_IDS
+
+    try:
+        candidates = [output_path(options.out, stem, f".{copy_id}.{options.format}") for ids in COPY_IDS.values() for copy_id in ids]
+    except UsageError:
+        return []
+    return [path for path in candidates if path.is_file()]
 
 
 def parse_copies(text: str | None) -> tuple[str, ...] | None:
@@ -151,6 +163,8 @@ class _Worker:
         options = self.options
         result, stem = check_unit(unit, options.lang, options.max_size)
         outcome = Outcome(unit, result)
+        if options.render and not result.valid(options.strict):
+            outcome.stale = _stale(options, stem)
         if options.render and result.agreement is not None and result.valid(options.strict):
             documents = _documents(self.templates, result, options.copies)
             with self.hold():  # an agreement's copies are all written, or none

@@ -223,6 +223,12 @@ def print_rules(console: Console, rows: list[dict[str, Any]], groups: dict[str, 
 
 
 M_NOT_RENDERED = Msg("{path} : non rendu (corrigez les erreurs ci-dessus).", "{path}: not rendered (fix the errors above).")
+M_STALE = Msg(
+    "  attention : des documents d'une version précédente de cette convention sont toujours dans le dossier de sortie "
+    "et ne correspondent plus au fichier ; ne les faites pas signer : {files}",
+    "  beware: documents from an earlier version of this agreement are still in the output folder "
+    "and no longer match the file; do not have them signed: {files}",
+)
 M_WRITTEN = Msg(
     "{documents} {documents_word} {written_word} dans {out}.",
     "{documents} {documents_word} written to {out}.",
@@ -243,7 +249,13 @@ SUMMARY_ROWS = {
 def render_json(outcomes: Sequence[Any], strict: bool, out: Path, format: str, shard: tuple[int, int] | None) -> dict[str, Any]:
     """The report of cli.md plus, per agreement, the files written; and what the run was."""
     results = [outcome.result for outcome in outcomes]
-    extras = [{"outputs": [path.as_posix() for path in outcome.outputs]} for outcome in outcomes]
+    extras = [
+        {
+            "outputs": [path.as_posix() for path in outcome.outputs],
+            **({"stale": [path.as_posix() for path in outcome.stale]} if outcome.stale else {}),
+        }
+        for outcome in outcomes
+    ]
     report = json_report(results, strict, extras)
     report["summary"]["documents"] = sum(len(outcome.outputs) for outcome in outcomes)
     report["render"] = {"format": format, "out": out.as_posix(), "shard": f"{shard[0]}/{shard[1]}" if shard else None}
@@ -330,6 +342,9 @@ class RenderReporter:
             emit(self.console, line)
         elif not result.valid(self.strict):
             emit(self.console, Text(M_NOT_RENDERED.get(self.lang).format(path=result.path), style="bold red"))
+            if outcome.stale:
+                files = ", ".join(str(path) for path in outcome.stale)
+                emit(self.console, Text(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
 
     def stop(self) -> None:
         if self.progress is not None:
