@@ -173,3 +173,22 @@ def test_members_are_counted_before_zipfile_lists_them() -> None:
     with pytest.raises(PackageError, match="plus de 10000 fichiers"):
         read_members(local + directory + end)
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_huge_templated_part_is_refused_before_jinja_reads_it(cli, workdir: Path) -> None:
+    from convgen.rendering import MAX_PART_BYTES
+
+    def huge(archive: zipfile.ZipFile) -> None:
+        filler = b"<w:p><w:r><w:t>{{ pupil.first_name }}</w:t></w:r></w:p>" * (MAX_PART_BYTES // 50)
+        archive.writestr(
+            "word/footer9.xml", b'<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' + filler + b"</w:ftr>"
+        )
+
+    template = docx_with(workdir / "huge.docx", huge)
+    (workdir / "agreement.yaml").write_text(example_text("pfmp"), encoding="utf-8")
+    started = time.perf_counter()
+    result = cli("render", "agreement.yaml", "--template", str(template), "--out", "OUT")
+    assert time.perf_counter() - started < SECONDS
+    assert result.exit_code == 2, result.output
+    assert f"plus de {MAX_PART_BYTES >> 20} Mo" in result.output and "pied de page" in result.output
+    assert not (workdir / "OUT").exists()

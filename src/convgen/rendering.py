@@ -27,6 +27,9 @@ from convgen.errors import TemplateError, UsageError
 from convgen.templating import Record, clean_tags, compile_part, environment, finalize, has_tags, template_line, text_around
 
 MAX_TEMPLATE_BYTES = 50 << 20
+MAX_PART_BYTES = 20 << 20
+"""A Word part read as a template: the body of a long document is a few megabytes; Jinja
+would take minutes on hundreds."""
 REQUIRED_MEMBERS = ("[Content_Types].xml", "word/document.xml")
 
 
@@ -107,6 +110,11 @@ def compile_parts(members: list[Member], label: str, env: Any = None) -> dict[st
     problems = []
     for member in members:
         if not (member.name.startswith("word/") and member.name.endswith(".xml")):
+            continue
+        if member.size > MAX_PART_BYTES:
+            problems.append(
+                f"{_part_label(member.name)} : {member.size >> 20} Mo de texte Word, plus de {MAX_PART_BYTES >> 20} Mo ; allégez le modèle"
+            )
             continue
         try:
             xml = member.data().decode("utf-8")
