@@ -182,6 +182,11 @@ def test_extra_cells_fail_that_row_only(cli, workdir: Path, campaign: Path) -> N
         ("pupil.last_name", "deux fois"),
         ("pupil", "se contredisent"),
         ("pupil..name", "non valide"),
+        (
+            "pupil.lastname",
+            "colonne « pupil.lastname » inconnue : aucun champ de convention pfmp à ce chemin ; vouliez-vous dire « pupil.last_name » ?",
+        ),
+        ("host.adress.city", "colonne « host.adress.city » inconnue : aucun champ de convention pfmp à ce chemin."),
     ],
 )
 def test_header_problems_stop_the_campaign(cli, workdir: Path, campaign: Path, header: str, said: str) -> None:
@@ -287,3 +292,56 @@ def test_a_campaign_is_one_input_among_others(cli, workdir: Path, campaign: Path
         "lycee/seul.yaml",
     ]
     assert len(list((workdir / "out" / "campagne").iterdir())) == 9 and len(list((workdir / "out").glob("seul.*.docx"))) == 3
+
+
+def test_an_unknown_column_is_said_once_not_once_per_pupil(cli, workdir: Path, campaign: Path) -> None:
+    table = workdir / "eleves.csv"
+    rows = read_table(table)
+    rows[0][rows[0].index("pupil.last_name")] = "pupil.lastname"
+    write_table(table, rows[:1] + rows[1:] * 50)
+    result = cli("validate", "campagne.yaml", "--format", "json")
+    assert result.exit_code == 1
+    (entry,) = json.loads(result.stdout)["files"]
+    assert [(f["rule"], f["line"], f["field"]) for f in entry["findings"]] == [("CAMPAIGN", 1, "pupil.lastname")]
+
+
+def test_a_broken_header_is_summed_up_after_a_screenful(cli, workdir: Path, campaign: Path) -> None:
+    (workdir / "eleves.csv").write_text("x;" * 5000 + "\n", encoding="utf-8")
+    result = cli("validate", "campagne.yaml", "--format", "json")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["files"][0]["findings"]
+    assert len(findings) == 101 and "autres problèmes" in findings[-1]["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("../secret.csv", "dans le dossier de la campagne"),
+        ("{outside}/secret.csv", "dans le dossier de la campagne"),
+        ("/etc/passwd", "un fichier .csv, .tsv ou .txt est attendu"),
+        (".git/config", "un fichier .csv, .tsv ou .txt est attendu"),
+        (".cache/eleves.csv", "caché"),
+        ("linked.csv", "dans le dossier de la campagne"),
+        ("fifo.csv", "pas un fichier ordinaire"),
+    ],
+)
+def test_a_campaign_reads_only_class_lists_beside_it(cli, workdir: Path, campaign: Path, name: str, why: str) -> None:
+    import os
+
+    outside = workdir.parent / f"{workdir.name}-outside"
+    outside.mkdir()
+    secret = "prenom;nom\nMOT_DE_PASSE;s3cr3t\n"
+    (outside / "secret.csv").write_text(secret, encoding="utf-8")
+    folder = workdir / "classe"
+    folder.mkdir()
+    (workdir / "secret.csv").write_text(secret, encoding="utf-8")
+    (folder / ".cache").mkdir()
+    (folder / ".cache" / "eleves.csv").write_text(secret, encoding="utf-8")
+    (folder / "linked.csv").symlink_to(outside / "secret.csv")
+    os.mkfifo(folder / "fifo.csv")
+    text = campaign.read_text(encoding="utf-8").replace("csv: eleves.csv", f"csv: {name.format(outside=outside)}")
+    (folder / "campagne.yaml").write_text(text, encoding="utf-8")
+    result = cli("validate", "classe/campagne.yaml")
+    assert result.exit_code == 1
+    assert "refusée" in result.stdout and why in result.stdout, result.stdout
+    assert "s3cr3t" not in result.output and "MOT_DE_PASSE" not in result.output

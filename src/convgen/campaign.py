@@ -10,10 +10,11 @@ when the value came from the shared part, and at the CSV row and cell otherwise.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,33 @@ M_CSV_MISSING = Msg(
     "liste de classe introuvable : « {name} » (cherchée à côté de la campagne : {path}).",
     "class list not found: '{name}' (looked for beside the campaign: {path}).",
 )
+M_CSV_PLACE = Msg(
+    "liste de classe « {name} » refusée : {why}.",
+    "class list '{name}' refused: {why}.",
+)
+_CSV_WHY = {
+    "outside": Msg(
+        "elle doit être dans le dossier de la campagne ou un de ses sous-dossiers (une campagne ne lit pas d'autres fichiers)",
+        "it must be in the campaign's folder or one of its sub-folders (a campaign reads no other file)",
+    ),
+    "hidden": Msg(
+        "un fichier ou dossier caché (nom commençant par un point) n'est pas lu",
+        "a hidden file or folder (name starting with a dot) is not read",
+    ),
+    "suffix": Msg("un fichier .csv, .tsv ou .txt est attendu", "a .csv, .tsv or .txt file is expected"),
+    "special": Msg("ce n'est pas un fichier ordinaire", "it is not a regular file"),
+}
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+M_UNKNOWN_COLUMN = Msg(
+    "colonne « {header} » inconnue : aucun champ de convention {kind} à ce chemin{suggestion}",
+    "unknown column '{header}': no field of a {kind} agreement at this path{suggestion}",
+)
+M_MORE = Msg(
+    "… et {count} autres problèmes dans la liste de classe, non détaillés : corrigez d'abord ceux-ci.",
+    "… and {count} more problems in the class list, not detailed: fix these first.",
+)
+MAX_FINDINGS = 100
+M_DID_YOU_MEAN = Msg(" ; vouliez-vous dire « {name} » ?", "; did you mean '{name}'?")
 M_CSV_UNREADABLE = Msg("liste de classe illisible « {name} » : {reason}.", "unreadable class list '{name}': {reason}.")
 M_CSV_TOO_BIG = Msg(
     "liste de classe trop grosse ({size} octets, limite {limit}) ; relevez --max-size si elle est vraiment attendue.",
@@ -250,7 +278,37 @@ def _parse_table(text: str, lines: list[str], display: str, delimiter: str | Non
                 findings.append(_error(M_HEADER_CLASH, lang, location, outer=_dotted(outer), inner=_dotted(inner)))
     if len(body) > MAX_ROWS:
         findings.append(_error(M_TOO_MANY_ROWS, lang, Location(1, 1, file=display), limit=MAX_ROWS))
-    return findings or _Table(delimiter, headers, body)
+    return _capped(findings, lang) or _Table(delimiter, headers, body)
+
+
+def _capped(findings: list[Finding], lang: Lang) -> list[Finding]:
+    """A screenful: past it, a broken list (say, 100,000 columns) says nothing new."""
+    if len(findings) <= MAX_FINDINGS:
+        return findings
+    more = replace(findings[MAX_FINDINGS], message=M_MORE.get(lang).format(count=len(findings) - MAX_FINDINGS), field=None)
+    return findings[:MAX_FINDINGS] + [more]
+
+
+def _unknown_columns(table: _Table, kind: Any, lang: Lang) -> list[Finding]:
+    """Columns that name no field of this kind: said once, at the header, not once per pupil."""
+    from convgen.models import MODELS
+    from convgen.validation import _type_at, field_names
+
+    model = MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        return []  # the kind is reported on its own
+    findings = []
+    for path, location in table.headers:
+        if not path or _type_at(model, path) is not None:
+            continue
+        parent = _type_at(model, path[:-1])
+        names = field_names(parent) if isinstance(parent, type) and hasattr(parent, "model_fields") else []
+        close = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.6)
+        suggestion = M_DID_YOU_MEAN.get(lang).format(name=_dotted(path[:-1] + (close[0],))) if close else "."
+        findings.append(
+            _error(M_UNKNOWN_COLUMN, lang, location, field=_dotted(path), header=_dotted(path), kind=kind, suggestion=suggestion)
+        )
+    return _capped(findings, lang)
 
 
 def _dotted(path: FieldPath) -> str:
@@ -395,8 +453,29 @@ def _inline_rows(doc: Document, shared: dict, shared_source: SourceMap, lang: La
     return rows, findings
 
 
-def _read_csv(path: Path, name: str, display: str, max_bytes: int, lang: Lang, anchor: Location | None) -> str | Finding:
+def _refusal(path: Path, base: Path) -> str | None:
+    """Why a class list may not be read there, or None. A campaign comes from many hands
+    (and pull requests): it must not make convgen quote lines of any file it can reach."""
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        return "suffix"
+    try:
+        resolved, folder = path.resolve(), base.resolve()
+    except (OSError, RuntimeError):
+        return "outside"
+    if not resolved.is_relative_to(folder):
+        return "outside"
+    if any(part.startswith(".") for part in resolved.relative_to(folder).parts):
+        return "hidden"
+    if resolved.exists() and not resolved.is_file():
+        return "special"
+    return None
+
+
+def _read_csv(path: Path, base: Path, name: str, display: str, max_bytes: int, lang: Lang, anchor: Location | None) -> str | Finding:
     limit = max_bytes * CSV_SIZE_FACTOR
+    why = _refusal(path, base)
+    if why is not None:
+        return _error(M_CSV_PLACE, lang, anchor, field="campaign.csv", name=name, why=_CSV_WHY[why].get(lang))
     try:
         raw = read_limited(path, limit)
     except FileNotFoundError:
@@ -427,7 +506,7 @@ def _csv_rows(
         return [], [_error(M_DELIMITER, lang, doc.source.values.get((KEY, "delimiter")), field="campaign.delimiter")]
     path = base / name
     display = path.as_posix() if base.as_posix() not in ("", ".") else name
-    text = _read_csv(path, name, display, max_bytes, lang, anchor)
+    text = _read_csv(path, base, name, display, max_bytes, lang, anchor)
     if isinstance(text, Finding):
         return [], [text]
     lines = text.splitlines()
@@ -435,6 +514,9 @@ def _csv_rows(
     table = _parse_table(text, lines, display, delimiter, lang)
     if isinstance(table, list):
         return [], table
+    unknown = _unknown_columns(table, shared.get("kind"), lang)
+    if unknown:
+        return [], unknown
     rows = []
     for line, cells in table.rows:
         data, places, written, findings = _csv_row(table, cells, line, lang)

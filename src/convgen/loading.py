@@ -522,8 +522,10 @@ def decode(raw: bytes, lang: Lang = "fr") -> str | Finding:
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
         return _finding("YAML_SYNTAX", M_NUL, lang, Location(line, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1), line=line)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # decoded apart: "utf-8-sig" would count error offsets without it, the line's columns with it
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
