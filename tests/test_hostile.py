@@ -111,3 +111,24 @@ def test_hostile_input_names_write_inside_out(cli, workdir: Path, stem: str) -> 
         assert path.resolve().is_relative_to((workdir / "out").resolve())
         assert len(path.name.encode()) <= 255 and "\n" not in path.name and not path.name.startswith(".")
     assert sorted(path.name for path in workdir.iterdir()) == ["in", "out"]
+
+
+def test_a_link_out_of_a_scanned_folder_is_reported_not_read(cli, workdir: Path) -> None:
+    secret = workdir.parent / f"{workdir.name}-secret.yaml"
+    secret.write_text("token: s3cr3t-value\n  broken: [\n", encoding="utf-8")
+    folder = workdir / "classe"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "ok.yaml").write_text(example_text("immersion"), encoding="utf-8")
+    (folder / "sub" / "inside.yaml").symlink_to(workdir / "other.yaml")
+    (workdir / "other.yaml").write_text(example_text("immersion"), encoding="utf-8")
+    (folder / "leak.yaml").symlink_to(secret)
+    (folder / "sub" / "fine.yaml").symlink_to(folder / "ok.yaml")  # a link within the folder is read (once)
+    for args in (["validate", "classe"], ["validate", "classe/**/*.yaml"], ["render", "classe"]):
+        result = timed(cli, *args)
+        assert result.exit_code == 1, result.output
+        assert "s3cr3t" not in result.output
+        assert "classe/leak.yaml" in result.output and "classe/sub/inside.yaml" in result.output
+        assert result.output.count("hors du dossier parcouru") == 2
+    assert sorted(path.name for path in (workdir / "out").rglob("*.docx")) == ["ok.envoi.docx", "ok.hote.docx", "ok.travailleur.docx"]
+    named = timed(cli, "validate", str(secret))  # named on the command line: the user's choice, read
+    assert named.exit_code == 1 and "YAML_SYNTAX" in named.output

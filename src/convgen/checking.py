@@ -76,6 +76,10 @@ M_INTERNAL = Msg(
 )
 
 
+M_ELSEWHERE = Msg(
+    "lien symbolique vers un fichier hors du dossier parcouru : non lu (nommez ce fichier lui-même sur la ligne de commande s'il doit l'être).",
+    "symbolic link to a file outside the folder being read: not read (name that file itself on the command line if it should be).",
+)
 M_UNREADABLE = Msg("fichier illisible : {reason}.", "unreadable file: {reason}.")
 
 
@@ -156,7 +160,7 @@ def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -
     _campaigns.clear()  # files may have changed since an earlier run in this process
     units: list[Unit] = []
     for item in inputs:
-        if not _looks_like_campaign(item.path, max_bytes):
+        if item.elsewhere or not _looks_like_campaign(item.path, max_bytes):
             units.append(Unit(item))
             continue
         campaign = _campaign(item, lang, max_bytes)
@@ -170,6 +174,8 @@ def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -
 def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tuple[FileResult, PurePosixPath]:
     """Check one agreement; also gives the stem of its outputs under OUT."""
     item = unit.input
+    if item.elsewhere:
+        return FileResult(item.display, [Finding("YAML_SYNTAX", Severity.ERROR, M_ELSEWHERE.get(lang))]), item.rel
     if not unit.campaign:
         return check_path(item.path, item.display, lang, max_bytes), item.rel
     campaign = _campaign(item, lang, max_bytes)

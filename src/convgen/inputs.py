@@ -21,6 +21,19 @@ class Input:
     display: str
     # Where its outputs go under OUT, without suffix: keeps sub-directories apart.
     rel: PurePosixPath
+    # Found in a folder, but a symbolic link to a file outside it: reported, never read.
+    # A folder of agreement files comes from many hands; such a link could make convgen
+    # quote the lines of any file it can read (a key, .git/config) in its findings.
+    elsewhere: bool = False
+
+
+def _leads_out(path: Path, root: Path) -> bool:
+    if not path.is_symlink() and not any(parent.is_symlink() for parent in path.parents if parent.is_relative_to(root)):
+        return False
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return True
 
 
 def _is_yaml(path: Path) -> bool:
@@ -41,7 +54,7 @@ def _from_directory(root: Path, display_root: str) -> list[Input]:
                 continue
             relative = PurePosixPath(path.relative_to(root).as_posix())
             display = (PurePosixPath(display_root) / relative).as_posix() if display_root not in ("", ".") else relative.as_posix()
-            found.append(Input(path, display, _stem(relative)))
+            found.append(Input(path, display, _stem(relative), _leads_out(path, root)))
     return sorted(found, key=lambda item: item.rel.as_posix())
 
 
@@ -68,7 +81,7 @@ def _from_glob(pattern: str) -> list[Input]:
                 relative = PurePosixPath(path.relative_to(base).as_posix())
             except ValueError:
                 relative = PurePosixPath(path.name)
-            found.append(Input(path, match, _stem(relative)))
+            found.append(Input(path, match, _stem(relative), _leads_out(path, base)))
     return found
 
 
@@ -141,7 +154,7 @@ def _apart(inputs: list[Input]) -> list[Input]:
                 candidate = rel.with_name(f"{rel.name}-{number}")
                 number += 1
             taken.add(candidate.as_posix().casefold())
-            result[index] = Input(inputs[index].path, inputs[index].display, candidate)
+            result[index] = Input(inputs[index].path, inputs[index].display, candidate, inputs[index].elsewhere)
     return result
 
 
