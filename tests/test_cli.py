@@ -353,3 +353,12 @@ def test_a_file_that_cannot_be_written_is_a_usage_error_naming_it(cli, workdir: 
     assert result.exit_code == 2, result.output
     assert "impossible d'écrire « blocker/" in result.stderr
     assert "erreur interne" not in result.stderr
+
+
+def test_the_help_speaks_french_throughout(cli) -> None:
+    result = cli("validate", "-h")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Utilisation : ")
+    assert "Affiche cette aide et quitte." in result.stdout and "[défaut : text]" in result.stdout
+    assert "Show this message" not in result.stdout and "Usage:" not in result.stdout
+    assert "Commandes" in cli("-h").stdout

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+import typer.core
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from convgen import __version__
 from convgen.errors import ConvgenError, Interrupted
@@ -141,7 +142,7 @@ class _FrenchUsageError(_UsageError):  # type: ignore[misc, valid-type]
     def show(self, file: Any = None) -> None:
         lines = []
         if self.ctx is not None:
-            lines.append("Utilisation : " + self.ctx.get_usage().removeprefix("Usage:").strip())
+            lines.append(self.ctx.get_usage().strip())
             lines.append(f"Aide : {self.ctx.command_path} -h")
             lines.append("")
         lines.append(f"Erreur : {self.message}")
@@ -220,7 +221,35 @@ def _english() -> bool:
     return any(arg == "--lang" and value == "en" for arg, value in zip(_argv, _argv[1:]))
 
 
-class _Group(TyperGroup):
+class _French:
+    """The help's own words in French: the usage line, the help option."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")  # type: ignore[attr-defined]
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+# Section titles and notes typer writes in the help, through gettext.
+_HELP_WORDS = {
+    "Commands": "Commandes",
+    "default: {default}": "défaut : {default}",
+    "required": "obligatoire",
+    "env var: {var}": "variable d'environnement : {var}",
+}
+if callable(getattr(typer.core, "_", None)):
+    typer.core._ = lambda text: _HELP_WORDS.get(text, text)  # type: ignore[attr-defined]
+
+
+class _Command(_French, TyperCommand):
+    pass
+
+
+class _Group(_French, TyperGroup):
     """Typer's command group, whose option parser reports usage errors in French."""
 
     def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
@@ -266,7 +295,7 @@ def main_callback(
     """Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer."""
 
 
-@app.command()
+@app.command(cls=_Command)
 @handled
 def new(
     kind: Annotated[
@@ -294,7 +323,7 @@ def new(
     console.print(f"[dim]→ adaptez-le, puis : convgen validate{shown}[/]")
 
 
-@app.command()
+@app.command(cls=_Command)
 @handled
 def validate(
     paths: PathsArgument = None,
@@ -330,7 +359,7 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 @handled
 def schema(
     kind: KindArgument,
@@ -349,7 +378,7 @@ def schema(
     _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")
 
 
-@app.command()
+@app.command(cls=_Command)
 @handled
 def rules(
     format: Annotated[
@@ -373,7 +402,7 @@ def rules(
     print_rules(_stdout(), rows, GROUPS, lang.value)
 
 
-@app.command()
+@app.command(cls=_Command)
 @handled
 def render(
     paths: PathsArgument = None,
@@ -456,7 +485,7 @@ template_app = typer.Typer(
 app.add_typer(template_app, name="template")
 
 
-@template_app.command("export")
+@template_app.command("export", cls=_Command)
 @handled
 def template_export(
     kind: KindArgument,
@@ -477,7 +506,7 @@ def template_export(
     console.print(f"[dim]→ adaptez-le, puis : convgen template check {_escape(str(target))} --kind {kind.value}[/]")
 
 
-@template_app.command("check")
+@template_app.command("check", cls=_Command)
 @handled
 def template_check(
     file: Annotated[Path, typer.Argument(help="Le modèle DOCX à vérifier.")],
