@@ -59,7 +59,10 @@ def test_an_interrupted_run_leaves_whole_agreements_and_says_so(batch: Path, tmp
         assert zipfile.ZipFile(path).testzip() is None
     done = len(per_agreement)
     assert done < AGREEMENTS
-    assert f"{done} conventions sur {AGREEMENTS} traitées, {AGREEMENTS - done} non traitées" in result.stderr
+    said = (
+        f"{done} conventions sur {AGREEMENTS} traitées, {AGREEMENTS - done} non traitées ; {len(written)} documents écrits, tous complets"
+    )
+    assert said in result.stderr, result.stderr
     listed = [line for line in result.stdout.splitlines() if line.startswith("✓")]
     assert len(listed) == done
     report = json.loads((tmp_path / "r.json").read_text())
@@ -95,3 +98,45 @@ def test_when_the_temporary_folder_is_elsewhere_the_scratch_folder_is_hidden_in_
         "agreement.entreprise.docx",
         "agreement.etablissement.docx",
     ]
+
+
+def _soffice_running(marker: str) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in stat.read_bytes().decode(errors="replace") and b"soffice" in stat.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or not Path("/proc").is_dir(), reason="needs LibreOffice and /proc")
+def test_an_interrupted_pdf_run_stops_libreoffice_and_says_what_was_written(batch: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for path in sorted(batch.iterdir())[:12]:
+        shutil.copy(path, folder / path.name)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "convgen", "render", str(folder), "--format", "pdf", "--out", str(out), "-j", "1"]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}  # LibreOffice's profile and files go there: it can be told apart
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
+    deadline = time.monotonic() + 60
+    while not _soffice_running(str(scratch)):
+        if process.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    text = stderr.decode()
+    assert process.returncode == 130, text
+    assert "Traceback" not in text
+    written = sorted(out.rglob("*.pdf")) if out.exists() else []
+    for path in written:
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert f"{len(written)} documents écrits, tous complets" in text
+    time.sleep(0.5)
+    assert not _soffice_running(str(scratch)), "LibreOffice left running"
+    assert list(scratch.iterdir()) == []  # staging and profiles removed

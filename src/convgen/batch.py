@@ -321,11 +321,12 @@ def render_all(
             try:
                 _run(worker, units, options.jobs, started, each, stopped=lambda: stop.signum is not None)
                 if staging is not None:
-                    _convert(outcomes, staging, options)
+                    _convert(outcomes, staging, options, stop.hold)
+                    if stop.signum is not None:  # noted while the PDFs were written
+                        raise KeyboardInterrupt
             except KeyboardInterrupt:
-                if staging is not None:  # converted only when all were: no PDF was written
-                    for outcome in outcomes:
-                        outcome.staged.clear()
+                for outcome in outcomes:
+                    outcome.staged.clear()
                 raise Interrupted(stop.signum or signal.SIGINT, outcomes, len(units)) from None
         if staging is not None and progress is not None:
             for outcome in outcomes:
@@ -337,21 +338,26 @@ def render_all(
     return outcomes
 
 
-def _convert(outcomes: list[Outcome], staging: Path, options: Options) -> None:
+def _convert(outcomes: list[Outcome], staging: Path, options: Options, hold: Callable[[], Any]) -> None:
     from convgen.pdf import convert
 
     staged = [(docx, target, outcome) for outcome in outcomes for docx, target in outcome.staged]
     if not staged:
         return
+
+    def written(index: int) -> None:
+        _, target, outcome = staged[index]
+        outcome.outputs.append(target)
+
     try:
         # Straight to OUT: each PDF is made deterministic and written once, atomically.
-        convert([docx for docx, _, _ in staged], None, targets=[target for _, target, _ in staged], jobs=options.jobs)
+        targets = [target for _, target, _ in staged]
+        convert([docx for docx, _, _ in staged], None, targets=targets, jobs=options.jobs, written=written, guard=hold)
     except OSError as error:
         raise _unwritable(options.out, error) from None
-    for _, target, outcome in staged:
-        outcome.outputs.append(target)
-    for outcome in outcomes:
-        outcome.staged.clear()
+    finally:
+        for outcome in outcomes:
+            outcome.staged.clear()
 
 
 def _unwritable(place: Path, error: OSError) -> UsageError:

@@ -470,7 +470,7 @@ def render(
         write_atomic(report, (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     reporter.finished(outcomes, summary)
     if interrupted is not None:
-        reporter.interrupted(interrupted.signum, len(outcomes), interrupted.total)
+        reporter.interrupted(interrupted.signum, outcomes, interrupted.total)
         raise typer.Exit(interrupted.exit_code)
     if not all(outcome.result.valid(strict) for outcome in outcomes):
         raise typer.Exit(1)

@@ -22,10 +22,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from convgen.errors import ExternalToolError
 from convgen.files import write_atomic
@@ -134,6 +135,8 @@ def convert(
     targets: Sequence[Path] | None = None,
     jobs: int = 1,
     timeout: float | None = None,
+    written: Callable[[int], None] | None = None,
+    guard: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> list[Path]:
     """Convert the DOCX files to `out_dir/<stem>.pdf`, or to `targets` (one per file),
     returned in the input order.
@@ -142,6 +145,8 @@ def convert(
     `soffice` start each. `timeout` applies to each batch; by default a batch gets
     60 s plus 2 s per file. On any failure every `soffice` is stopped, nothing is
     written to `out_dir` and ExternalToolError is raised: a run is converted whole.
+    `written(i)` hears of each PDF once in place; `guard` surrounds the writing (the
+    caller may hold signals there).
     """
     # Absolute, so that soffice's working directory does not matter; not resolved, because
     # soffice names the PDF after the path it is given, even when that is a symbolic link.
@@ -166,8 +171,11 @@ def convert(
             runs.append(_Run.start(soffice, batch, timeout))
         _wait(runs)
         produced = [_produced(run, source) for run in runs for source in run.files]
-        for pdf, target in zip(produced, targets, strict=True):
-            write_atomic(target, deterministic(pdf.read_bytes()))
+        with guard():  # once converted, the PDFs are written all together
+            for index, (pdf, target) in enumerate(zip(produced, targets, strict=True)):
+                write_atomic(target, deterministic(pdf.read_bytes()))
+                if written is not None:
+                    written(index)
         return list(targets)
     finally:
         for run in runs:

@@ -270,20 +270,12 @@ def _documents_line(documents: int, out: Path, lang: Lang) -> str:
     return M_WRITTEN.get(lang).format(documents=documents, out=out, **words)
 
 
-M_INTERRUPTED = {
-    "ctrl_c": Msg(
-        "Interrompu (Ctrl-C) : {done} conventions sur {total} traitées, {left} non traitées. "
-        "Les documents écrits sont complets, toutes les copies de chaque convention traitée ; relancez la même commande pour le reste.",
-        "Interrupted (Ctrl-C): {done} of {total} agreements done, {left} not done. "
-        "The documents written are complete, every copy of each agreement done; run the same command again for the rest.",
-    ),
-    "signal": Msg(
-        "Interrompu ({signal}) : {done} conventions sur {total} traitées, {left} non traitées. "
-        "Les documents écrits sont complets, toutes les copies de chaque convention traitée ; relancez la même commande pour le reste.",
-        "Interrupted ({signal}): {done} of {total} agreements done, {left} not done. "
-        "The documents written are complete, every copy of each agreement done; run the same command again for the rest.",
-    ),
-}
+M_INTERRUPTED = Msg(
+    "Interrompu ({signal}) : {done} conventions sur {total} traitées, {left} non traitées ; "
+    "{documents} documents écrits, tous complets. Relancez la même commande pour le reste.",
+    "Interrupted ({signal}): {done} of {total} agreements done, {left} not done; "
+    "{documents} documents written, all complete. Run the same command again for the rest.",
+)
 
 
 class RenderReporter:
@@ -368,12 +360,13 @@ class RenderReporter:
             self.console.print(Text(summary_line(results, self.strict, self.lang), style="bold"))
         self.console.print(Text(_documents_line(documents, self.out, self.lang), style="bold"))
 
-    def interrupted(self, signum: int, done: int, total: int) -> None:
+    def interrupted(self, signum: int, outcomes: Sequence[Any], total: int) -> None:
         """Said on stderr, even with --output-format json: stdout holds the report alone."""
         import signal
 
-        key = "ctrl_c" if signum == signal.SIGINT else "signal"
-        message = M_INTERRUPTED[key].get(self.lang).format(signal=signal.Signals(signum).name, done=done, total=total, left=total - done)
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        done, documents = len(outcomes), sum(len(outcome.outputs) for outcome in outcomes)
+        message = M_INTERRUPTED.get(self.lang).format(signal=name, done=done, total=total, left=total - done, documents=documents)
         Console(stderr=True, highlight=False, soft_wrap=True, no_color=not self.console.is_terminal).print(Text(message, style="bold red"))
 
     def _table(self, results: Sequence[FileResult], documents: int) -> None:
