@@ -362,3 +362,11 @@ def test_the_help_speaks_french_throughout(cli) -> None:
     assert "Affiche cette aide et quitte." in result.stdout and "[défaut : text]" in result.stdout
     assert "Show this message" not in result.stdout and "Usage:" not in result.stdout
     assert "Commandes" in cli("-h").stdout
+
+
+def test_the_report_never_overwrites_an_input(cli, workdir: Path) -> None:
+    write(workdir / "agreement.yaml", example_text("pfmp"))
+    result = cli("render", "agreement.yaml", "--report", "agreement.yaml")
+    assert result.exit_code == 2 and "écraserait" in result.stderr
+    assert (workdir / "agreement.yaml").read_text(encoding="utf-8") == example_text("pfmp")
+    assert not (workdir / "out").exists()

@@ -440,6 +440,13 @@ def render(
     wanted = parse_copies(copies)
     selected = parse_shard(shard_text, lang.value)
     inputs = shard(collect(paths, lang.value), selected)
+    if report is not None and any(item.path.resolve() == report.resolve() for item in inputs):
+        from convgen.errors import UsageError
+
+        raise UsageError(
+            f"--report « {report} » est un des fichiers d'entrée : le rapport l'écraserait.",
+            hint="choisissez un autre nom, par exemple rapport.json.",
+        )
     options = Options(
         out=out,
         format=format.value,
