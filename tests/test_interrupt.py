@@ -76,13 +76,17 @@ def test_scratch_folders_of_killed_runs_are_removed(cli, workdir: Path) -> None:
     out = workdir / "out"
     dead = out / f"{files.SCRATCH_PREFIX}999999999-abc"
     live = out / f"{files.SCRATCH_PREFIX}{os.getpid()}-abc"
-    for folder in (dead, live):
+    recent = out / f"{files.SCRATCH_PREFIX}999999998-abc"
+    for folder in (dead, live, recent):
         folder.mkdir(parents=True)
         (folder / ".agreement.eleve.docx.1.tmp").write_bytes(b"half")
+    for folder in (dead, live):
+        os.utime(folder, (time.time() - 7200, time.time() - 7200))
     result = cli("render")
     assert result.exit_code == 0, result.output
     assert not dead.exists()
     assert live.exists()  # a run still going on (here, this very process) keeps its own
+    assert recent.exists()  # touched within the hour: perhaps a run on another machine sharing OUT
 
 
 def test_when_the_temporary_folder_is_elsewhere_the_scratch_folder_is_hidden_in_out_and_removed(

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from multiprocessing.util import Finalize
 from pathlib import Path, PurePosixPath
 
@@ -189,7 +190,12 @@ def sweep(out: Path) -> None:
         if not entry.name.startswith(SCRATCH_PREFIX) or not entry.is_dir(follow_symlinks=False):
             continue
         pid = entry.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        try:
+            # An hour untouched too: OUT may be shared with runs on other machines, whose pids mean nothing here.
+            idle = time.time() - entry.stat(follow_symlinks=False).st_mtime > 3600
+        except OSError:
+            continue
+        if pid.isdigit() and idle and not _alive(int(pid)):
             shutil.rmtree(entry.path, ignore_errors=True)
 
 
