@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from convgen.findings import Finding, Location, Severity, located
+from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 from convgen.loading import MAX_BYTES, Document, FieldPath, SourceMap, decode, load_path, read_limited
 
@@ -74,7 +74,6 @@ M_MORE = Msg(
     "… et {count} autres problèmes dans la liste de classe, non détaillés : corrigez d'abord ceux-ci.",
     "… and {count} more problems in the class list, not detailed: fix these first.",
 )
-MAX_FINDINGS = 100
 M_DID_YOU_MEAN = Msg(" ; vouliez-vous dire « {name} » ?", "; did you mean '{name}'?")
 M_CSV_UNREADABLE = Msg("liste de classe illisible « {name} » : {reason}.", "unreadable class list '{name}': {reason}.")
 M_CSV_TOO_BIG = Msg(
@@ -292,16 +291,16 @@ def _capped(findings: list[Finding], lang: Lang) -> list[Finding]:
 def _unknown_columns(table: _Table, kind: Any, lang: Lang) -> list[Finding]:
     """Columns that name no field of this kind: said once, at the header, not once per pupil."""
     from convgen.models import MODELS
-    from convgen.validation import _type_at, field_names
+    from convgen.validation import field_names, type_at
 
     model = MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:
         return []  # the kind is reported on its own
     findings = []
     for path, location in table.headers:
-        if not path or _type_at(model, path) is not None:
+        if not path or type_at(model, path) is not None:
             continue
-        parent = _type_at(model, path[:-1])
+        parent = type_at(model, path[:-1])
         names = field_names(parent) if isinstance(parent, type) and hasattr(parent, "model_fields") else []
         close = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.6)
         suggestion = M_DID_YOU_MEAN.get(lang).format(name=_dotted(path[:-1] + (close[0],))) if close else "."

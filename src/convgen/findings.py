@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, NamedTuple
 
+MAX_FINDINGS = 100
+"""Findings of one kind detailed per file: past a screenful, a broken file says nothing new."""
+
 
 class Severity(str, Enum):
     ERROR = "error"

@@ -18,7 +18,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from convgen.findings import Finding, Location, Severity, located
+from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 
 MAX_BYTES = 1 << 20
@@ -27,9 +27,6 @@ MAX_NODES = 100_000
 """Values built from one file, aliases expanded; bounds "billion laughs" files."""
 MAX_DEPTH = 40
 """Nesting depth; also stops recursive aliases."""
-
-MAX_FINDINGS = 100
-"""Duplicate keys reported per file; past a screenful, more say nothing new."""
 
 FieldPath = tuple[str | int, ...]
 

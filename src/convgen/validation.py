@@ -15,7 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from convgen.findings import Finding, Location, Severity, located
+from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 from convgen.loading import Document, FieldPath, dotted
 from convgen.models import KINDS, MODELS, Agreement
@@ -42,7 +42,6 @@ BUILTIN: dict[str, Msg] = {
 }
 BUILTIN["model_attributes_type"] = BUILTIN["dict_type"] = BUILTIN["model_type"]
 
-MAX_SCHEMA_FINDINGS = 100
 M_MORE = Msg(
     "… et {count} autres erreurs de format, non détaillées : corrigez d'abord celles-ci (ce fichier est-il bien une convention ?)",
     "… and {count} more format errors, not detailed: fix these first (is this file really an agreement?)",
@@ -99,7 +98,7 @@ def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _type_at(model: type[BaseModel], path: FieldPath) -> Any:
+def type_at(model: type[BaseModel], path: FieldPath) -> Any:
     """The declared type of the value at path, or None where the path leaves the schema."""
     tp: Any = model
     for step in path:
@@ -161,7 +160,7 @@ class _Translator:
         return located("SCHEMA", Severity.ERROR, message, location, field=dotted(path) or None)
 
     def _missing(self, path: FieldPath) -> str:
-        parent = _type_at(self.model, path[:-1])
+        parent = type_at(self.model, path[:-1])
         about = ""
         if _is_model(parent):
             info = _field(parent, path[-1])
@@ -170,7 +169,7 @@ class _Translator:
         return BUILTIN["missing"].get(self.lang).format(name=path[-1], about=about)
 
     def _unknown(self, path: FieldPath) -> str:
-        parent = _type_at(self.model, path[:-1])
+        parent = type_at(self.model, path[:-1])
         names = field_names(parent) if _is_model(parent) else []
         suggestion = _suggest(str(path[-1]), names, self.lang)
         if not suggestion and names:
@@ -239,8 +238,8 @@ def validate(doc: Document, lang: Lang = "fr") -> tuple[Agreement | None, list[F
         errors = error.errors()
         # Thousands of errors say one thing (not an agreement, or the wrong kind): a
         # screenful is enough, and explaining each one costs time.
-        dropped = errors[MAX_SCHEMA_FINDINGS:]
-        errors = _drop_misspelt_missing(errors[:MAX_SCHEMA_FINDINGS], model)
+        dropped = errors[MAX_FINDINGS:]
+        errors = _drop_misspelt_missing(errors[:MAX_FINDINGS], model)
         findings = [translator.finding(item) for item in errors]
         if dropped:
             first = translator.finding(dropped[0])  # where the ones not detailed start
@@ -256,7 +255,7 @@ def _drop_misspelt_missing(errors: list[Any], model: type[BaseModel]) -> list[An
         if error["type"] != "extra_forbidden":
             continue
         *parent, name = error["loc"]
-        parent_type = _type_at(model, tuple(parent))
+        parent_type = type_at(model, tuple(parent))
         if _is_model(parent_type):
             for close in difflib.get_close_matches(str(name), field_names(parent_type), n=1, cutoff=0.6):
                 misspelt.add((*parent, close))
