@@ -183,10 +183,27 @@ def test_yaml_reader_complaints_are_explained_in_french(value: str, fragment: st
     assert "while " not in finding.message and "did not" not in finding.message
 
 
-def test_an_unforeseen_reader_complaint_says_it_comes_from_the_yaml_reader() -> None:
+def test_an_unforeseen_reader_complaint_is_said_in_french_with_its_place() -> None:
     finding = only(check_text("%YAML 1.1\n%YAML 1.1\n---\na: 1\n").findings)
     assert finding.rule == "YAML_SYNTAX"
-    assert finding.message == "syntaxe YAML invalide (le lecteur YAML dit : « found duplicate %YAML directive »)."
+    assert finding.line == 2
+    assert finding.message.startswith("syntaxe YAML invalide à cet endroit : vérifiez l'indentation")
+    assert "found" not in finding.message and "directive" not in finding.message
+    english = only(check_text("%YAML 1.1\n%YAML 1.1\n---\na: 1\n", "en").findings)
+    assert english.message == "invalid YAML syntax: found duplicate %YAML directive."
+
+
+@pytest.mark.parametrize("opening", ["[", "{", "- "])
+def test_nesting_past_the_yaml_readers_own_limit_is_said_in_french(opening: str) -> None:
+    """libyaml (PyYAML 6.0.4 on) stops at 1,000 levels with English words of its own."""
+    if opening == "- ":
+        text = "kind: pfmp\nnote:\n" + "- " * 1500 + "x\n"  # block lists nested on one line
+    else:
+        text = "kind: pfmp\nnote: " + opening * 5000 + "\n"
+    finding = only(check_text(text).findings)
+    assert finding.rule == "YAML_SYNTAX"
+    assert "imbrication trop profonde (plus de 40 niveaux)" in finding.message, finding.message
+    assert "while" not in finding.message and "exceeded" not in finding.message
 
 
 def test_thousands_of_unknown_keys_are_summed_up_quickly() -> None:

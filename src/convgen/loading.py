@@ -266,7 +266,12 @@ class _Builder:
 
 
 M_SYNTAX = Msg("syntaxe YAML invalide : {problem}.", "invalid YAML syntax: {problem}.")
-M_SYNTAX_RAW = Msg("syntaxe YAML invalide (le lecteur YAML dit : « {problem} »).", "invalid YAML syntax: {problem}.")
+# A complaint convgen does not know (a newer PyYAML or libyaml may word things anew): the
+# reader's own words are English, so a French message gives the place and the usual causes.
+M_SYNTAX_RAW = Msg(
+    "syntaxe YAML invalide à cet endroit : vérifiez l'indentation (des espaces, alignés), les « : » après chaque clé et les guillemets autour des valeurs qui commencent par un signe ; relancez avec --lang en pour le message anglais du lecteur YAML.",
+    "invalid YAML syntax: {problem}.",
+)
 M_MULTI = Msg(
     "plusieurs documents YAML (séparés par « --- ») dans un même fichier : écrivez une convention par fichier.",
     "several YAML documents (separated by '---') in one file: write one agreement per file.",
@@ -443,6 +448,8 @@ def _syntax_finding(error: yaml.YAMLError, text: str, lang: Lang) -> Finding:
         return _finding("YAML_SYNTAX", M_TAB, lang, loc)
     if "mapping values are not allowed" in lowered:
         return _finding("YAML_SYNTAX", M_COLON, lang, loc)
+    if "nesting depth" in lowered:  # libyaml's own limit (PyYAML 6.0.4 and later), above convgen's
+        return _finding("YAML_SYNTAX", M_TOO_DEEP, lang, loc, limit=MAX_DEPTH)
     context = getattr(error, "context", None) or ""
     for fragment, explained in _EXPLAINED:
         if fragment in lowered or fragment in context:
