@@ -27,6 +27,12 @@ def replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def other_pupil(text: str, number: int) -> str:
+    """The example agreement for another pupil: a class of copies of one file would be the
+    same agreement many times (DUPLICATE_AGREEMENT), not a class."""
+    return replace_once(text, "last_name: Dupont", f'last_name: "Dupont-{number:04d}"')
+
+
 def check_text(text: str, lang: str = "fr") -> FileResult:
     return check_bytes(text.encode("utf-8"), "test.yaml", lang)
 

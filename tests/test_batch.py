@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import example_text, replace_once
+from conftest import example_text, other_pupil, replace_once
 
 LONG_DAY = ("    monday:    [08:30-12:00, 13:30-17:00]", "    monday:    [08:00-12:00, 13:00-17:01]")
 
 
-def make_class(folder: Path, count: int, invalid: set[int] = frozenset()) -> list[Path]:
+def make_class(folder: Path, count: int, invalid: set[int] = frozenset(), first: int = 0) -> list[Path]:
     """`count` PFMP agreements named pupil000.yaml…; those in `invalid` have an 8 h 01 Monday."""
     folder.mkdir(parents=True, exist_ok=True)
     text = example_text("pfmp")
@@ -23,7 +23,7 @@ def make_class(folder: Path, count: int, invalid: set[int] = frozenset()) -> lis
     paths = []
     for number in range(count):
         path = folder / f"pupil{number:03d}.yaml"
-        path.write_text(bad if number in invalid else text, encoding="utf-8")
+        path.write_text(other_pupil(bad if number in invalid else text, first + number), encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -143,7 +143,7 @@ def test_shards_are_disjoint_and_complete(cli, workdir: Path, total: int) -> Non
 
 def test_sharded_renders_write_what_the_whole_run_writes(cli, workdir: Path) -> None:
     make_class(workdir / "a", 3)
-    make_class(workdir / "b", 3)
+    make_class(workdir / "b", 3, first=3)
     assert cli("render", "a", "b", "--out", "whole", "--copies", "eleve").exit_code == 0
     for k in (1, 2):
         result = cli("render", "a", "b", "--out", "parts", "--copies", "eleve", "--shard", f"{k}/2", "--report", f"part{k}.json")

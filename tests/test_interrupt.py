@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, other_pupil
 from convgen import files
 
-AGREEMENTS = 400
+AGREEMENTS = 2000
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("batch") / "agreements"
     folder.mkdir()
-    text = (EXAMPLES / "pfmp.yaml").read_bytes()
+    text = (EXAMPLES / "pfmp.yaml").read_text(encoding="utf-8")
     for number in range(AGREEMENTS):
-        (folder / f"eleve-{number:03d}.yaml").write_bytes(text)
+        (folder / f"eleve-{number:04d}.yaml").write_text(other_pupil(text, number), encoding="utf-8")
     return folder
 
 
@@ -36,11 +36,8 @@ def _interrupt(batch: Path, tmp_path: Path, jobs: str, signum: int) -> tuple[sub
     command = [sys.executable, "-m", "convgen", "render", str(batch), "--out", str(out), "-j", jobs, "--report", str(tmp_path / "r.json")]
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not (out.exists() and len(list(out.iterdir())) >= 30):  # well under way
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    time.sleep(1.0)  # well under way: 2,000 agreements take several seconds to check and render
+    assert process.poll() is None, process.communicate()
     # As a terminal does for Ctrl-C: the whole process group (worker processes too).
     os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
@@ -48,27 +45,54 @@ def _interrupt(batch: Path, tmp_path: Path, jobs: str, signum: int) -> tuple[sub
 
 
 @pytest.mark.parametrize(("jobs", "signum", "code"), [("1", signal.SIGINT, 130), ("2", signal.SIGINT, 130), ("2", signal.SIGTERM, 143)])
-def test_an_interrupted_run_leaves_whole_agreements_and_says_so(batch: Path, tmp_path: Path, jobs: str, signum: int, code: int) -> None:
+def test_a_run_interrupted_while_checking_writes_nothing_and_says_so(batch: Path, tmp_path: Path, jobs: str, signum: int, code: int) -> None:
+    """Documents go into OUT once every agreement is checked together (rules across
+    agreements): stopped before, a run leaves OUT as it was and says how far it got."""
     result, out = _interrupt(batch, tmp_path, jobs, signum)
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
-    written = sorted(out.rglob("*"))
-    per_agreement = Counter(path.name.split(".")[0] for path in written)
-    assert per_agreement and set(per_agreement.values()) == {3}, per_agreement
-    for path in written:
-        assert zipfile.ZipFile(path).testzip() is None
-    done = len(per_agreement)
-    assert done < AGREEMENTS
-    said = (
-        f"{done} conventions sur {AGREEMENTS} traitées, {AGREEMENTS - done} non traitées ; {len(written)} documents écrits, tous complets"
-    )
-    assert said in result.stderr, result.stderr
-    listed = [line for line in result.stdout.splitlines() if line.startswith("✓")]
-    assert len(listed) == done
+    assert not out.exists() or [path for path in out.rglob("*") if not path.name.startswith(".convgen-")] == []
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["render"]["interrupted"] == {"signal": signum, "agreements": AGREEMENTS, "done": done}
-    assert report["summary"]["documents"] == len(written)
-    assert sorted(Path(p).name for f in report["files"] for p in f["outputs"]) == [path.name for path in written]
+    done = report["render"]["interrupted"]["done"]
+    assert 0 < done < AGREEMENTS
+    assert report["render"]["interrupted"] == {"signal": signum, "agreements": AGREEMENTS, "done": done, "checking": True}
+    assert report["summary"]["documents"] == 0
+    assert all(entry["outputs"] == [] for entry in report["files"])
+    said = f"pendant la vérification : {done} conventions sur {AGREEMENTS} vérifiées ; aucun document écrit"
+    assert said in result.stderr, result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith("✓")] == []
+
+
+def test_a_signal_while_documents_are_put_in_place_waits_for_the_agreement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once checked, an agreement's copies go into OUT together: a signal noted meanwhile
+    stops the run after the last of them, and the others stay out."""
+    from convgen import batch as batch_module
+    from convgen.batch import Options, render_all
+    from convgen.errors import Interrupted
+    from convgen.inputs import collect
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = (EXAMPLES / "pfmp.yaml").read_text(encoding="utf-8")
+    for number in range(3):
+        (folder / f"eleve-{number}.yaml").write_text(other_pupil(text, number), encoding="utf-8")
+    placed: list[str] = []
+    real_place = batch_module.place
+
+    def place_then_signal(staged: Path, target: Path) -> None:
+        real_place(staged, target)
+        placed.append(target.name)
+        if len(placed) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # in the middle of the first agreement's copies
+
+    monkeypatch.setattr(batch_module, "place", place_then_signal)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(Interrupted) as stopped:
+        render_all(collect([str(folder)], "fr"), Options(out=tmp_path / "out", jobs=1))
+    assert not stopped.value.checking
+    assert len(placed) == 3 and {name.split(".")[0] for name in placed} == {"eleve-0"}
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(placed)
+    assert [len(outcome.outputs) for outcome in stopped.value.done] == [3, 0, 0]
 
 
 def test_scratch_folders_of_killed_runs_are_removed(cli, workdir: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, build_case, check_text, line_of
+from convgen.checking import check_across, check_bytes
 from convgen.rules import REGISTRY
 
 RULE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))
@@ -25,7 +26,15 @@ def _cases():
 @pytest.mark.parametrize(("rule_id", "base", "case"), list(_cases()))
 def test_rule_case(rule_id: str, base: str, case: dict) -> None:
     text = build_case(base, case.get("patch"), case.get("remove"))
-    result = check_text(text, case.get("lang", "fr"))
+    if "others" in case:  # other agreements of the same run (rules across agreements)
+        lang = case.get("lang", "fr")
+        texts = [text] + [build_case(other.get("base", base), other.get("patch"), other.get("remove")) for other in case["others"]]
+        names = ["test.yaml"] + [f"other-{number}.yaml" for number in range(1, len(texts))]
+        results = [check_bytes(item.encode("utf-8"), name, lang, alone=False) for item, name in zip(texts, names)]
+        check_across(results, lang)
+        result = results[0]
+    else:
+        result = check_text(text, case.get("lang", "fr"))
     hits = [f for f in result.findings if f.rule == rule_id]
     described = "\n".join(f"{f.rule} {f.field} {f.message}" for f in result.findings)
     if case["expect"] == "pass":
@@ -57,7 +66,9 @@ def test_rule_case(rule_id: str, base: str, case: dict) -> None:
     if "errors" in case:
         assert result.errors == case["errors"], described
     for fragment in case.get("message", []):
-        assert fragment in hit.message
+        assert fragment in hit.message, hit.message
+    if "related" in case:
+        assert list(hit.related) == case["related"]
 
 
 def test_every_rule_has_fixtures_on_both_sides() -> None:

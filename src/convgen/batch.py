@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from convgen.checking import FileResult, Unit, check_unit, expand
+from convgen.checking import FileResult, Unit, check_across, check_unit, expand
 from convgen.errors import ConvgenError, Interrupted, UsageError
-from convgen.files import end_run, new_run, output_path, write_atomic
+from convgen.files import discard, end_run, new_run, output_path, place, stage
 from convgen.i18n import Lang
 from convgen.inputs import Input
 from convgen.loading import MAX_BYTES
@@ -50,8 +50,9 @@ class Outcome:
 
     unit: Unit
     result: FileResult
+    stem: PurePosixPath = PurePosixPath("_")
     outputs: list[Path] = field(default_factory=list)
-    # PDF: each copy rendered to DOCX in the staging folder, and the PDF it becomes.
+    # Each copy rendered but not yet in OUT, and its place there (PDF: the DOCX to convert).
     staged: list[tuple[Path, Path]] = field(default_factory=list)
     # An invalid agreement's documents from an earlier run, still in OUT: said, not removed.
     stale: list[Path] = field(default_factory=list)
@@ -156,27 +157,23 @@ class _Worker:
         self.options = options
         self.staging = staging
         self.templates = templates or Templates(options.template)
-        self.hold: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
 
     def __call__(self, job: tuple[int, Unit]) -> Outcome:
         index, unit = job
         options = self.options
         result, stem = check_unit(unit, options.lang, options.max_size)
-        outcome = Outcome(unit, result)
-        if options.render and not result.valid(options.strict):
-            outcome.stale = _stale(options, stem)
+        outcome = Outcome(unit, result, stem=stem)
         if options.render and result.agreement is not None and result.valid(options.strict):
+            # Staged, not yet in OUT: the rules across agreements may still find an error.
             documents = _documents(self.templates, result, options.copies)
-            with self.hold():  # an agreement's copies are all written, or none
-                for copy_id, data in documents.items():
-                    target = output_path(options.out, stem, f".{copy_id}.{options.format}")
-                    if self.staging is None:
-                        write_atomic(target, data)
-                        outcome.outputs.append(target)
-                    else:
-                        docx = self.staging / f"{index:06d}.{copy_id}.docx"
-                        docx.write_bytes(data)
-                        outcome.staged.append((docx, target))
+            for copy_id, data in documents.items():
+                target = output_path(options.out, stem, f".{copy_id}.{options.format}")
+                if self.staging is None:
+                    outcome.staged.append((stage(target, data), target))
+                else:
+                    docx = self.staging / f"{index:06d}.{copy_id}.docx"
+                    docx.write_bytes(data)
+                    outcome.staged.append((docx, target))
         # Only what the report needs goes back to the parent process, and is kept.
         outcome.result = result.slim()
         return outcome
@@ -283,6 +280,7 @@ def check_all(inputs: Sequence[Input], options: Options) -> list[FileResult]:
     units = expand(list(inputs), options.lang, options.max_size)
     results: list[FileResult] = []
     _run(_Worker(checking, None), units, options.jobs, None, lambda outcome: results.append(outcome.result))
+    check_across(results, options.lang)
     return results
 
 
@@ -291,8 +289,15 @@ def render_all(
     options: Options,
     progress: Callable[[Outcome], None] | None = None,
     started: Callable[[int], None] | None = None,
+    checked: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Check and render every agreement the inputs hold; `progress` hears of each, in order."""
+    """Check and render every agreement the inputs hold; `progress` hears of each, in order.
+
+    Three steps: every agreement is checked and its documents rendered aside (`checked`
+    hears of each); the rules across agreements run on them all; then the documents of
+    the agreements still valid are put in place, one agreement at a time, and `progress`
+    hears of each agreement, valid or not.
+    """
     if options.format == "pdf":
         from convgen.pdf import find_soffice
 
@@ -306,36 +311,68 @@ def render_all(
     units = expand(list(inputs), options.lang, options.max_size)
     staging = Path(tempfile.mkdtemp(prefix="convgen-")) if options.format == "pdf" else None
     outcomes: list[Outcome] = []
-
     stop = _Stop()
 
     def each(outcome: Outcome) -> None:
         outcomes.append(outcome)
-        if staging is None and progress is not None:
-            progress(outcome)
+        if checked is not None:
+            checked(outcome)
 
     worker = _Worker(options, staging, templates)
+    checking = True
     try:
         with stop:
-            worker.hold = stop.hold
             try:
                 _run(worker, units, options.jobs, started, each, stopped=lambda: stop.signum is not None)
-                if staging is not None:
+                check_across([outcome.result for outcome in outcomes], options.lang)
+                checking = False
+                for outcome in outcomes:
+                    if not outcome.result.valid(options.strict):
+                        _drop(outcome)
+                        if options.render:
+                            outcome.stale = _stale(options, outcome.stem)
+                if staging is None:
+                    _place_all(outcomes, stop, progress)
+                else:
                     _convert(outcomes, staging, options, stop.hold)
                     if stop.signum is not None:  # noted while the PDFs were written
                         raise KeyboardInterrupt
+                    if progress is not None:
+                        for outcome in outcomes:
+                            progress(outcome)
             except KeyboardInterrupt:
                 for outcome in outcomes:
-                    outcome.staged.clear()
-                raise Interrupted(stop.signum or signal.SIGINT, outcomes, len(units)) from None
-        if staging is not None and progress is not None:
-            for outcome in outcomes:
-                progress(outcome)
+                    _drop(outcome)
+                raise Interrupted(stop.signum or signal.SIGINT, outcomes, len(units), checking) from None
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         end_run()
     return outcomes
+
+
+def _drop(outcome: Outcome) -> None:
+    for staged, _ in outcome.staged:
+        discard(staged)
+    outcome.staged.clear()
+
+
+def _place_all(outcomes: list[Outcome], stop: _Stop, progress: Callable[[Outcome], None] | None) -> None:
+    """Each valid agreement's copies into OUT, all of them or none (a signal waits for the last)."""
+    for outcome in outcomes:
+        if outcome.staged:
+            with stop.hold():
+                try:
+                    for staged, target in outcome.staged:
+                        place(staged, target)
+                        outcome.outputs.append(target)
+                except OSError as error:
+                    raise _unwritable(outcome.staged[len(outcome.outputs)][1], error) from None
+                outcome.staged.clear()
+        if progress is not None:
+            progress(outcome)
+        if stop.signum is not None:
+            raise KeyboardInterrupt
 
 
 def _convert(outcomes: list[Outcome], staging: Path, options: Options, hold: Callable[[], Any]) -> None:

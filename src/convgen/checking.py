@@ -12,7 +12,8 @@ from convgen.i18n import Lang, Msg
 from convgen.inputs import Input
 from convgen.loading import MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
 from convgen.models import KINDS, Agreement
-from convgen.rules import run_rules
+from convgen.rules import REGISTRY, run_rules, run_rules_across
+from convgen.rules.across import Footprint, footprint
 from convgen.rules.base import Context
 from convgen.validation import validate
 
@@ -37,6 +38,8 @@ class FileResult:
     label: str | None = None
     origin: dict[str, Any] | None = None
     quotes: dict[str, SourceMap] = field(default_factory=dict)
+    # What the rules across agreements read of it (PFMP with a consistent calendar only).
+    footprint: Footprint | None = None
 
     @property
     def errors(self) -> int:
@@ -94,8 +97,27 @@ def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
     if agreement is not None:
         result.agreement = agreement
         result.context = Context(agreement)
-        result.findings.extend(run_rules(result.context, lang, doc.source.locate))
+        found = run_rules(result.context, lang, doc.source.locate)
+        result.findings.extend(found)
+        if not any(f.is_error and REGISTRY[f.rule].group == "consistency" for f in found):
+            result.footprint = footprint(result.context, path, doc.source.locate)
     result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def check_across(results: list[FileResult], lang: Lang = "fr") -> None:
+    """Add to each result the findings of the rules across agreements (rules.md, "Across
+    agreements"): the law counts some limits per pupil and host over the school year, so
+    these read every agreement of the run together. Run once, after every agreement is checked."""
+    found = run_rules_across([result.footprint for result in results], lang)
+    for result, extra in zip(results, found):
+        if extra:
+            result.findings.extend(extra)
+            result.findings.sort(key=Finding.sort_key)
+
+
+def _alone(result: FileResult, lang: Lang) -> FileResult:
+    check_across([result], lang)
     return result
 
 
@@ -112,12 +134,20 @@ def _guarded(path: str, lang: Lang, load) -> FileResult:
 
 
 def check_path(path: Path, display: str | None = None, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> FileResult:
-    """Check one file; an unreadable one gets a finding like any other broken input."""
-    return _guarded(display or str(path), lang, lambda: load_path(path, lang, max_bytes))
+    """Check one file on its own (its rules across agreements with itself alone); an
+    unreadable one gets a finding like any other broken input."""
+    return _alone(_read_and_check(path, display or str(path), lang, max_bytes), lang)
 
 
-def check_bytes(raw: bytes, display: str = "<stdin>", lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> FileResult:
-    return _guarded(display, lang, lambda: load_bytes(raw, lang, max_bytes))
+def check_bytes(raw: bytes, display: str = "<stdin>", lang: Lang = "fr", max_bytes: int = MAX_BYTES, alone: bool = True) -> FileResult:
+    """Check one agreement held in memory; `alone=False` leaves the rules across agreements
+    to a `check_across` of the whole run."""
+    result = _guarded(display, lang, lambda: load_bytes(raw, lang, max_bytes))
+    return _alone(result, lang) if alone else result
+
+
+def _read_and_check(path: Path, display: str, lang: Lang, max_bytes: int) -> FileResult:
+    return _guarded(display, lang, lambda: load_path(path, lang, max_bytes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +207,7 @@ def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tup
     if item.elsewhere:
         return FileResult(item.display, [Finding("YAML_SYNTAX", Severity.ERROR, M_ELSEWHERE.get(lang))]), item.rel
     if not unit.campaign:
-        return check_path(item.path, item.display, lang, max_bytes), item.rel
+        return _read_and_check(item.path, item.display, lang, max_bytes), item.rel
     campaign = _campaign(item, lang, max_bytes)
     if unit.row is None:
         findings = sorted(campaign.findings, key=Finding.sort_key)

@@ -460,7 +460,7 @@ def render(
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
     interrupted: Interrupted | None = None
     try:
-        outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started)
+        outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started, checked=reporter.checked)
     except Interrupted as stop:
         # What was done is complete and said: the summary, the report, and what is left.
         interrupted, outcomes = stop, stop.done
@@ -470,14 +470,19 @@ def render(
     if report or output_format is MessageFormat.json:
         summary = render_json(outcomes, strict, out, format.value, selected)
         if interrupted is not None:
-            summary["render"]["interrupted"] = {"signal": interrupted.signum, "agreements": interrupted.total, "done": len(outcomes)}
+            summary["render"]["interrupted"] = {
+                "signal": interrupted.signum,
+                "agreements": interrupted.total,
+                "done": len(outcomes),
+                "checking": interrupted.checking,
+            }
     if report is not None:
         from convgen.files import write_atomic
 
         write_atomic(report, (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     reporter.finished(outcomes, summary)
     if interrupted is not None:
-        reporter.interrupted(interrupted.signum, outcomes, interrupted.total)
+        reporter.interrupted(interrupted.signum, outcomes, interrupted.total, interrupted.checking)
         raise typer.Exit(interrupted.exit_code)
     if not all(outcome.result.valid(strict) for outcome in outcomes):
         raise typer.Exit(1)

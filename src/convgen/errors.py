@@ -50,9 +50,12 @@ class Interrupted(ConvgenError):
     the caller reports it. The exit code is the shell's for that signal (130, 143).
     """
 
-    def __init__(self, signum: int, done: list, total: int) -> None:
+    def __init__(self, signum: int, done: list, total: int, checking: bool = False) -> None:
         super().__init__("interrompu")
         self.signum = signum
         self.done = done
         self.total = total
+        # Stopped before every agreement was checked: nothing was put in OUT, since the
+        # rules across agreements had not yet passed.
+        self.checking = checking
         self.exit_code = 128 + signum

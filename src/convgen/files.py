@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import itertools
@@ -147,6 +148,47 @@ def _write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def stage(target: Path, data: bytes) -> Path:
+    """Write `data` where `place` can later move it to `target` in one rename, leaving OUT
+    untouched meanwhile: a run writes every document first, and puts them in place only
+    once the rules across its agreements have passed."""
+    folder = target.parent
+    scratch = _scratch_of.get(folder)
+    if scratch is None:
+        anchor = folder
+        while not anchor.exists() and anchor.parent != anchor:
+            anchor = anchor.parent  # OUT's folders are made when a document is placed
+        scratch = _scratch_of[folder] = _scratch_dir(anchor)
+    tmp = scratch / f".{target.name}.{os.getpid()}.{next(_serial)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def place(staged: Path, target: Path) -> None:
+    """Move a staged document into place: `target` is the whole new file or what it was."""
+    folder = target.parent
+    if folder not in _made:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(folder)
+    try:
+        os.replace(staged, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:  # a file system mounted inside OUT: copy, still atomically
+            raise
+        _write_atomic(target, staged.read_bytes())
+        staged.unlink(missing_ok=True)
+
+
+def discard(staged: Path) -> None:
+    staged.unlink(missing_ok=True)
 
 
 def _scratch_dir(folder: Path) -> Path:

@@ -43,6 +43,8 @@ class Finding:
     end_column: int | None = None
     # Set when line and column point into another file than the input (a CSV class list).
     file: str | None = None
+    # A rule across agreements: the other agreements concerned, by their paths in the run.
+    related: tuple[str, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -61,6 +63,8 @@ class Finding:
         }
         if self.file is not None:
             data["file"] = self.file
+        if self.related:
+            data["related"] = list(self.related)
         return data
 
     def sort_key(self) -> tuple:

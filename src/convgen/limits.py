@@ -30,6 +30,12 @@ L3122_2 = "Code du travail, art. L3122-2 ; convention type, art. 7"
 L3133_1 = "Code du travail, art. L3133-1"
 L124_5 = "Code de l'éducation, art. L124-5"
 L124_6 = "Code de l'éducation, art. L124-6 et D124-6"
+# No rural-code text setting the three months of agricultural education is known to convgen:
+# the finding says so rather than cite one.
+L124_6_AGRICULTURAL = (
+    "Code de l'éducation, art. L124-6 et D124-6 ; seuil de trois mois de l'enseignement agricole : "
+    "aucun texte du code rural connu de convgen, à vérifier"
+)
 D124_8 = "Code de l'éducation, art. L124-6 et D124-8 ; Code de la sécurité sociale, art. L242-19"
 D4153_15 = "Code du travail, art. D4153-15 et suivants ; convention type, art. 10"
 R4153_40 = "Code du travail, art. R4153-40 ; convention type, art. 10"
@@ -105,11 +111,15 @@ IMMERSION_WEEKLY_MAX = 48 * 60
 # Night for an adult pupil: work in it needs the head of school's designation (model agreement, art. 7).
 ADULT_NIGHT = (21 * 60, 6 * 60)
 
-# D124-6: 7 hours of presence make a day, 22 days a month; "more than two months" is more than 44 days.
-GRATIFICATION_THRESHOLD = 44 * 7 * 60
-GRATIFICATION_THRESHOLD_AGRICULTURAL = 66 * 7 * 60
+# D124-6: 7 hours of presence make a day, 22 days a month; "more than two months" is more
+# than 44 days, six months 132 days. Counted per pupil and host over the school year.
+PRESENCE_DAY = 7 * 60
+PRESENCE_MONTH_DAYS = 22
+GRATIFICATION_THRESHOLD = 2 * PRESENCE_MONTH_DAYS * PRESENCE_DAY
+GRATIFICATION_THRESHOLD_AGRICULTURAL = 3 * PRESENCE_MONTH_DAYS * PRESENCE_DAY
 GRATIFICATION_RATE = Decimal("0.15")
-PERIOD_MAX_MONTHS = 6
+PERIOD_MAX_PRESENCE = 6 * PRESENCE_MONTH_DAYS * PRESENCE_DAY
+SCHOOL_YEAR_START_MONTH = 9  # a school year runs from 1 September to 31 August
 IMMERSION_MAX_DAYS = 5
 
 

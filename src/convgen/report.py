@@ -278,6 +278,16 @@ M_INTERRUPTED = Msg(
 )
 
 
+M_INTERRUPTED_CHECKING = Msg(
+    "Interrompu ({signal}) pendant la vérification : {done} conventions sur {total} vérifiées ; aucun document écrit "
+    "(les documents ne sont mis dans le dossier de sortie qu'une fois toutes les conventions vérifiées ensemble : "
+    "même élève, même année scolaire). Relancez la même commande.",
+    "Interrupted ({signal}) while checking: {done} of {total} agreements checked; no document written "
+    "(documents go into the output folder only once every agreement has been checked together: "
+    "same pupil, same school year). Run the same command again.",
+)
+
+
 class RenderReporter:
     """What `convgen render` shows while it works and when it is done.
 
@@ -313,14 +323,18 @@ class RenderReporter:
         self.task = self.progress.add_task(M_PROGRESS.get(self.lang), total=total, errors=0)
         self.progress.start()
 
-    def done(self, outcome: Any) -> None:
-        result = outcome.result
-        if not result.valid(self.strict):
+    def checked(self, outcome: Any) -> None:
+        """An agreement checked and rendered aside: the bar moves on."""
+        if not outcome.result.valid(self.strict):
             self.errors += 1
-        if self.mode == "json":
-            return
         if self.progress is not None:
             self.progress.update(self.task, advance=1, errors=self.errors)
+
+    def done(self, outcome: Any) -> None:
+        """An agreement's findings and documents, once every agreement of the run is checked."""
+        result = outcome.result
+        if self.mode == "json":
+            return
         if self.mode == "github":
             for line in github_lines([result]):
                 self.console.out(line, highlight=False)
@@ -360,13 +374,14 @@ class RenderReporter:
             self.console.print(Text(summary_line(results, self.strict, self.lang), style="bold"))
         self.console.print(Text(_documents_line(documents, self.out, self.lang), style="bold"))
 
-    def interrupted(self, signum: int, outcomes: Sequence[Any], total: int) -> None:
+    def interrupted(self, signum: int, outcomes: Sequence[Any], total: int, checking: bool = False) -> None:
         """Said on stderr, even with --output-format json: stdout holds the report alone."""
         import signal
 
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         done, documents = len(outcomes), sum(len(outcome.outputs) for outcome in outcomes)
-        message = M_INTERRUPTED.get(self.lang).format(signal=name, done=done, total=total, left=total - done, documents=documents)
+        said = M_INTERRUPTED_CHECKING if checking else M_INTERRUPTED
+        message = said.get(self.lang).format(signal=name, done=done, total=total, left=total - done, documents=documents)
         Console(stderr=True, highlight=False, soft_wrap=True, no_color=not self.console.is_terminal).print(Text(message, style="bold red"))
 
     def _table(self, results: Sequence[FileResult], documents: int) -> None:

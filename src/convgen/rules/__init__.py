@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 from convgen.loading import FieldPath, dotted
 from convgen.models import Agreement
-from convgen.rules import adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
+from convgen.rules import across, adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
+from convgen.rules.across import Footprint, Peers
 from convgen.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
 
 Locate = Callable[[FieldPath], Location | None]
@@ -19,8 +21,8 @@ M_CRASH = Msg(
 )
 
 
-def rules_for(kind: str) -> list[Rule]:
-    return [item for item in REGISTRY.values() if kind in item.kinds and item.check is not None]
+def rules_for(kind: str, scope: str = "agreement") -> list[Rule]:
+    return [item for item in REGISTRY.values() if kind in item.kinds and item.check is not None and item.scope == scope]
 
 
 def _finding(item: Rule, hit: Hit, count: int, lang: Lang, locate: Locate) -> Finding:
@@ -33,12 +35,14 @@ def _finding(item: Rule, hit: Hit, count: int, lang: Lang, locate: Locate) -> Fi
         article=hit.article or item.article,
         field=dotted(hit.path) or None,
         date=hit.date,
+        related=hit.related,
     )
 
 
-def _run_one(item: Rule, ctx: Context, lang: Lang, locate: Locate) -> list[Finding]:
+def _run_one(item: Rule, subject: Any, lang: Lang, locate: Locate) -> list[Finding]:
+    """One rule's findings on its subject: an agreement's Context, or the Peers of one across a run."""
     try:
-        hits = list(item.check(ctx))  # type: ignore[misc]
+        hits = list(item.check(subject))  # type: ignore[misc]
     except Exception as error:  # a check never takes the whole run down with it
         return [Finding(item.id, Severity.ERROR, M_CRASH.get(lang).format(error=type(error).__name__), article=item.article)]
     return [_finding(item, hit, count, lang, locate) for hit, count in group_hits(hits)]
@@ -64,16 +68,47 @@ def run_rules(agreement: Agreement | Context, lang: Lang, locate: Locate) -> lis
     return findings
 
 
+def run_rules_across(footprints: Sequence[Footprint | None], lang: Lang) -> list[list[Finding]]:
+    """The findings of the rules across agreements, for each footprint in order (none for None).
+
+    A pupil's other agreements are found through two indexes (INE; names and birth date),
+    so the work grows with the run, not with its pairs.
+    """
+    by_ine: dict[str, list[int]] = {}
+    by_pupil: dict[str, list[int]] = {}
+    for index, item in enumerate(footprints):
+        if item is not None:
+            by_pupil.setdefault(item.pupil, []).append(index)
+            if item.ine is not None:
+                by_ine.setdefault(item.ine, []).append(index)
+    selected = rules_for("pfmp", scope="run")
+    found: list[list[Finding]] = []
+    for index, own in enumerate(footprints):
+        if own is None:
+            found.append([])
+            continue
+        candidates = set(by_pupil[own.pupil]).union(by_ine.get(own.ine, ()) if own.ine is not None else ())
+        candidates.discard(index)
+        others = [footprints[other] for other in sorted(candidates) if own.same_pupil(footprints[other])]
+        peers = Peers(own, others)
+        found.append([finding for item in selected for finding in _run_one(item, peers, lang, own.place)])
+    return found
+
+
 GROUPS = {
     "consistency": Msg("Cohérence du fichier (toute convention)", "File consistency (every agreement)"),
     "common": Msg("Toute convention", "Every agreement"),
     "pfmp": Msg("Conventions de PFMP", "PFMP agreements"),
     "immersion": Msg("Conventions d'immersion", "Immersion agreements"),
+    "across": Msg(
+        "Entre conventions (même élève, même année scolaire : toutes les conventions d'une exécution)",
+        "Across agreements (same pupil, same school year: every agreement of a run)",
+    ),
 }
 
 
 # The order `convgen rules` lists the rule modules in, as rules.md does.
-_MODULES = ("consistency", "minors", "pfmp", "adults", "immersion", "formalities")
+_MODULES = ("consistency", "minors", "pfmp", "adults", "immersion", "formalities", "across")
 
 
 def _listing_order(item: Rule) -> int:

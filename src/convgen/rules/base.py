@@ -30,6 +30,8 @@ class Hit:
     message: Msg | None = None
     severity: Severity | None = None
     article: str | None = None
+    # Rules across agreements: the other agreements concerned (their paths in the run).
+    related: tuple[str, ...] = ()
 
 
 class Context:
@@ -104,6 +106,9 @@ class Rule:
     needs_consistency: bool = True
     # What the count of a grouped finding counts: dates, or calendar weeks.
     unit: str = "date"
+    # "agreement": the check reads one agreement's Context; "run": it reads the Peers of
+    # one agreement among all those of the run (rules/across.py).
+    scope: str = "agreement"
 
 
 M_MORE = {

@@ -1,0 +1,421 @@
+"""Rules across agreements: what the law counts per pupil and host over a school year.
+
+A run (a folder, a campaign) holds many agreements. Each is reduced to a Footprint, small
+enough to travel back from a worker process; the rules here read the footprints of the
+same pupil together. Finding a pupil's other agreements is a look-up in two indexes (INE,
+names and birth date), never a comparison of every pair of the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from convgen import limits
+from convgen.findings import Location, Severity
+from convgen.i18n import Lang, Msg, date_text, euros, hours_text, plural
+from convgen.loading import FieldPath
+from convgen.rules.base import Hit, rule
+
+PFMP = frozenset({"pfmp"})
+GROUP = "across"
+
+# Fields the findings of these rules point at: located in the worker, where the file's map is.
+GRATIFICATION = ("finance", "gratification")
+HOURLY_AMOUNT = ("finance", "gratification", "hourly_amount")
+PERIOD_START = ("period", "start")
+PERIOD_END = ("period", "end")
+PLACES = (GRATIFICATION, HOURLY_AMOUNT, PERIOD_START, PERIOD_END)
+
+
+def school_year(date: dt.date) -> int:
+    """The school year a date belongs to, by the year it starts in (1 September to 31 August)."""
+    return date.year if date.month >= limits.SCHOOL_YEAR_START_MONTH else date.year - 1
+
+
+def school_year_text(year: int) -> str:
+    return f"{year}-{year + 1}"
+
+
+def name_key(*parts: str) -> str:
+    """Names as the same person writes them differently: no case, accents, hyphens or extra spaces."""
+    text = unicodedata.normalize("NFKD", " ".join(parts))
+    text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
+    return " ".join(text.replace("-", " ").replace("\u2010", " ").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """What the rules across agreements need of one checked PFMP agreement."""
+
+    path: str
+    ine: str | None
+    pupil: str  # name_key of last and first names, and the birth date
+    siret: str | None
+    host: str  # name_key of the host's name, and its postal code
+    host_name: str
+    first_day: dt.date
+    worked: frozenset[dt.date]
+    minutes: tuple[tuple[int, int], ...]  # (school year, minutes of presence planned in it)
+    calendar_years: tuple[int, ...]
+    gratification: Decimal | None
+    agricultural: bool
+    places: tuple[tuple[FieldPath, Location | None], ...]
+
+    def same_pupil(self, other: Footprint) -> bool:
+        if self.ine is not None and other.ine is not None:
+            return self.ine == other.ine
+        return self.pupil == other.pupil
+
+    def same_host(self, other: Footprint) -> bool:
+        if self.siret is not None and other.siret is not None:
+            return self.siret == other.siret
+        return self.host == other.host
+
+    def duplicates(self, other: Footprint) -> bool:
+        """The same agreement twice (usually a file copied): same pupil, host and first day."""
+        return self.first_day == other.first_day and self.same_pupil(other) and self.same_host(other)
+
+    def minutes_in(self, year: int) -> int:
+        return dict(self.minutes).get(year, 0)
+
+    def place(self, path: FieldPath) -> Location | None:
+        return dict(self.places).get(path)
+
+
+def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) -> Footprint | None:
+    """The footprint of a PFMP agreement whose calendar is consistent; None for any other."""
+    agreement = ctx.agreement
+    if agreement.kind != "pfmp" or not ctx.days:
+        return None
+    pupil, host, period = agreement.pupil, agreement.host, agreement.period
+    minutes: dict[int, int] = {}
+    for day in ctx.days:
+        if day.worked:
+            year = school_year(day.date)
+            minutes[year] = minutes.get(year, 0) + day.minutes
+    gratification = agreement.finance.gratification
+    return Footprint(
+        path=path,
+        ine=getattr(pupil, "ine", None),
+        pupil=f"{name_key(pupil.last_name)}|{name_key(pupil.first_name)}|{pupil.birth_date.isoformat()}",
+        siret="".join(host.siret.split()) if host.siret else None,
+        host=f"{name_key(host.name)}|{host.address.postal_code}",
+        host_name=host.name,
+        first_day=period.start,
+        worked=frozenset(day.date for day in ctx.days if day.worked),
+        minutes=tuple(sorted(minutes.items())),
+        calendar_years=tuple(range(period.start.year, period.end.year + 1)),
+        gratification=gratification.hourly_amount if gratification is not None else None,
+        agricultural=agreement.school.agricultural,
+        places=tuple((field, locate(field)) for field in PLACES),
+    )
+
+
+class Peers:
+    """One agreement and the other agreements of the same pupil in the run."""
+
+    def __init__(self, own: Footprint, others: Sequence[Footprint]) -> None:
+        self.own = own
+        self.others = others
+
+    @cached_property
+    def at_host(self) -> list[Footprint]:
+        """The pupil's other agreements at the same host, a copy of this one excepted."""
+        return [other for other in self.others if self.own.same_host(other) and not self.own.duplicates(other)]
+
+    def presence(self, year: int) -> tuple[int, list[tuple[Footprint, int]]]:
+        """Minutes of presence at this host in a school year, and what each other agreement adds."""
+        added = [(other, other.minutes_in(year)) for other in self.at_host if other.minutes_in(year)]
+        return self.own.minutes_in(year) + sum(minutes for _, minutes in added), added
+
+    def over(self, threshold: int) -> tuple[int, int, list[tuple[Footprint, int]]] | None:
+        """The first school year whose presence at this host passes `threshold`: (year, total, others)."""
+        for year, _ in self.own.minutes:
+            total, added = self.presence(year)
+            if total > threshold:
+                return year, total, added
+        return None
+
+    @cached_property
+    def gratification_required(self) -> tuple[int, int, list[tuple[Footprint, int]]] | None:
+        return self.over(gratification_threshold(self.own)[0])
+
+
+def gratification_threshold(own: Footprint) -> tuple[int, Msg]:
+    if own.agricultural:
+        return limits.GRATIFICATION_THRESHOLD_AGRICULTURAL, Msg("trois mois, enseignement agricole", "three months, agricultural education")
+    return limits.GRATIFICATION_THRESHOLD, Msg("deux mois", "two months")
+
+
+M_WITH = Msg(", en comptant {others}", ", counting {others}")
+M_OTHER = Msg("{path} ({hours})", "{path} ({hours})")
+M_AND_MORE = Msg(" et {count} autres", " and {count} more")
+MAX_NAMED = 3
+"""Other agreements named in one message; `related` in the JSON report lists them all."""
+
+
+def _names(paths: Sequence[str], lang: Lang) -> str:
+    shown = ", ".join(paths[:MAX_NAMED])
+    if len(paths) > MAX_NAMED:
+        shown += M_AND_MORE.get(lang).format(count=len(paths) - MAX_NAMED)
+    return shown
+
+
+def _counting(added: list[tuple[Footprint, int]]) -> Msg:
+    """« , en comptant b.yaml (140 h 00) » when other agreements add to the total, else nothing."""
+    if not added:
+        return Msg("", "")
+    parts = [(other.path, hours_text(minutes)) for other, minutes in added]
+    return Msg(
+        M_WITH.fr.format(others=_names([M_OTHER.fr.format(path=p, hours=h.fr) for p, h in parts], "fr")),
+        M_WITH.en.format(others=_names([M_OTHER.en.format(path=p, hours=h.en) for p, h in parts], "en")),
+    )
+
+
+def _related(added: Iterable[tuple[Footprint, int]] | Iterable[Footprint]) -> tuple[str, ...]:
+    return tuple(item[0].path if isinstance(item, tuple) else item.path for item in added)
+
+
+@rule(
+    id="GRATIFICATION_REQUIRED",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group="pfmp",
+    scope="run",
+    applies_to=Msg(
+        "convention de PFMP, avec les autres conventions du même élève chez le même organisme la même année scolaire",
+        "PFMP agreement, with the pupil's other agreements at the same host in the same school year",
+    ),
+    limit=Msg(
+        "plus de {threshold} de présence ({days} jours de 7 h : plus de deux mois) chez un même organisme sur l'année scolaire, "
+        "conventions du même élève additionnées : finance.gratification est renseignée ; {agricultural} dans l'enseignement agricole",
+        "more than {threshold} of presence ({days} days of 7 h: more than two months) at the same host in the school year, "
+        "the pupil's agreements added up: finance.gratification is given; {agricultural} in agricultural education",
+    ).fill(
+        threshold=hours_text(limits.GRATIFICATION_THRESHOLD),
+        days=limits.GRATIFICATION_THRESHOLD // limits.PRESENCE_DAY,
+        agricultural=hours_text(limits.GRATIFICATION_THRESHOLD_AGRICULTURAL),
+    ),
+    article=limits.L124_6,
+    message=Msg(
+        "{total} de présence prévues chez {host} sur l'année scolaire {year}{counting}, plus de {threshold} ({months}) : "
+        "une gratification est due ; indiquez finance.gratification.hourly_amount ({ref}).",
+        "{total} of presence planned at {host} in the {year} school year{counting}, more than {threshold} ({months}): "
+        "a gratification is due; give finance.gratification.hourly_amount ({ref}).",
+    ),
+)
+def gratification_required(peers: Peers) -> Iterator[Hit]:
+    own = peers.own
+    if own.gratification is not None or peers.gratification_required is None:
+        return
+    year, total, added = peers.gratification_required
+    threshold, months = gratification_threshold(own)
+    params = {
+        "total": hours_text(total),
+        "host": own.host_name,
+        "year": school_year_text(year),
+        "counting": _counting(added),
+        "threshold": hours_text(threshold),
+        "months": months,
+    }
+    article = limits.L124_6_AGRICULTURAL if own.agricultural else None
+    yield Hit(GRATIFICATION, params, related=_related(added), article=article)
+
+
+M_RATE_OUTDATED = Msg(
+    "convgen ne connaît pas encore le plafond horaire de la sécurité sociale de {year} : le minimum de {known_year} "
+    "({minimum}/h) a été appliqué ; vérifiez le montant en vigueur (URSSAF) et mettez convgen à jour.",
+    "convgen does not know the social-security hourly ceiling of {year} yet: the {known_year} minimum ({minimum}/h) "
+    "was applied; check the current figure (URSSAF) and update convgen.",
+)
+
+
+def _minimum(own: Footprint) -> tuple[limits.Ceiling, int, list[int]]:
+    """The highest minimum of the calendar years the period covers (paid monthly, each month
+    at its year's rate), the year it is for, and the years past the table."""
+    known = [(limits.ceiling(year), year) for year in own.calendar_years]
+    (highest, _), year = max(known, key=lambda item: (item[0][0].minimum_gratification, item[1]))
+    return highest, year, [year for (_, exact), year in known if not exact]
+
+
+@rule(
+    id="GRATIFICATION_MINIMUM",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group="pfmp",
+    scope="run",
+    applies_to=Msg(
+        "convention de PFMP dont la gratification est obligatoire (GRATIFICATION_REQUIRED)",
+        "PFMP agreement whose gratification is required (GRATIFICATION_REQUIRED)",
+    ),
+    limit=Msg(
+        "hourly_amount ≥ {rate} % du plafond horaire de la sécurité sociale de chaque année civile de la période (table datée : {table}) ; "
+        "une gratification facultative n'a pas de minimum",
+        "hourly_amount ≥ {rate} % of the social-security hourly ceiling of every calendar year of the period (dated table: {table}); "
+        "a voluntary gratification has no minimum",
+    ).fill(
+        rate=int(limits.GRATIFICATION_RATE * 100),
+        table=Msg(
+            " ; ".join(f"{item.year} : {euros(item.minimum_gratification).fr}/h" for item in limits.CEILINGS[-5:]),
+            "; ".join(f"{item.year}: {euros(item.minimum_gratification).en}/h" for item in limits.CEILINGS[-5:]),
+        ),
+    ),
+    article=limits.D124_8,
+    message=Msg(
+        "gratification de {amount}/h, en dessous du minimum de {minimum}/h en {year} (15 % du plafond horaire de la sécurité sociale, {hourly}), "
+        "dû puisque la gratification est obligatoire ({total} de présence sur l'année scolaire) ({ref}).",
+        "gratification of {amount}/h, below the minimum of {minimum}/h in {year} (15 % of the social-security hourly ceiling, {hourly}), "
+        "due since the gratification is required ({total} of presence in the school year) ({ref}).",
+    ),
+)
+def gratification_minimum(peers: Peers) -> Iterator[Hit]:
+    own = peers.own
+    if own.gratification is None or peers.gratification_required is None:
+        return
+    _, total, added = peers.gratification_required
+    highest, year, _ = _minimum(own)
+    minimum = highest.minimum_gratification
+    if own.gratification < minimum:
+        params = {
+            "amount": euros(own.gratification),
+            "minimum": euros(minimum),
+            "year": year,
+            "hourly": euros(highest.hourly),
+            "total": hours_text(total),
+        }
+        yield Hit(HOURLY_AMOUNT, params, related=_related(added))
+
+
+@rule(
+    id="RATE_TABLE_OUTDATED",
+    severity=Severity.WARNING,
+    kinds=PFMP,
+    group="pfmp",
+    scope="run",
+    applies_to=Msg(
+        "convention de PFMP dont la gratification est obligatoire, sur une année que la table des plafonds ne connaît pas",
+        "PFMP agreement whose gratification is required, in a year the ceiling table does not know",
+    ),
+    limit=Msg(
+        "la table datée des plafonds va jusqu'à {last} : au-delà, sa dernière valeur est appliquée, avec cet avertissement",
+        "the dated ceiling table goes up to {last}: beyond it, its last figure is applied, with this warning",
+    ).fill(last=limits.CEILINGS[-1].year),
+    article=limits.D124_8,
+    message=M_RATE_OUTDATED,
+)
+def rate_table_outdated(peers: Peers) -> Iterator[Hit]:
+    own = peers.own
+    if own.gratification is None or peers.gratification_required is None:
+        return
+    _, _, unknown = _minimum(own)
+    if unknown:
+        latest = limits.CEILINGS[-1]
+        params = {"year": unknown[0], "known_year": latest.year, "minimum": euros(latest.minimum_gratification)}
+        yield Hit(PERIOD_START, params)
+
+
+@rule(
+    id="PERIOD_MAX_LENGTH",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group="pfmp",
+    scope="run",
+    applies_to=Msg(
+        "convention de PFMP, avec les autres conventions du même élève chez le même organisme la même année scolaire",
+        "PFMP agreement, with the pupil's other agreements at the same host in the same school year",
+    ),
+    limit=Msg(
+        "6 mois de présence au plus chez un même organisme sur l'année scolaire : {maximum} ({days} jours de 7 h, 22 jours par mois), "
+        "conventions du même élève additionnées",
+        "6 months of presence at most at the same host in the school year: {maximum} ({days} days of 7 h, 22 days a month), "
+        "the pupil's agreements added up",
+    ).fill(maximum=hours_text(limits.PERIOD_MAX_PRESENCE), days=limits.PERIOD_MAX_PRESENCE // limits.PRESENCE_DAY),
+    article=limits.L124_5,
+    message=Msg(
+        "{total} de présence prévues chez {host} sur l'année scolaire {year}{counting} : plus de six mois ({maximum}, comptés en "
+        "jours de 7 h et mois de 22 jours) ; une période en milieu professionnel ne peut dépasser six mois par organisme et par année ({ref}).",
+        "{total} of presence planned at {host} in the {year} school year{counting}: more than six months ({maximum}, counted in "
+        "days of 7 h and months of 22 days); periods at one host may not exceed six months a school year ({ref}).",
+    ),
+)
+def period_max_length(peers: Peers) -> Iterator[Hit]:
+    over = peers.over(limits.PERIOD_MAX_PRESENCE)
+    if over is not None:
+        year, total, added = over
+        params = {
+            "total": hours_text(total),
+            "host": peers.own.host_name,
+            "year": school_year_text(year),
+            "counting": _counting(added),
+            "maximum": hours_text(limits.PERIOD_MAX_PRESENCE),
+        }
+        yield Hit(PERIOD_END, params, related=_related(added))
+
+
+@rule(
+    id="PUPIL_OVERLAP",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    scope="run",
+    applies_to=Msg("conventions d'un même élève", "agreements of the same pupil"),
+    limit=Msg(
+        "aucune date travaillée commune à deux conventions du même élève (des périodes qui se touchent, ou ne se recouvrent "
+        "que sur des jours de repos, sont permises)",
+        "no worked date shared by two agreements of the same pupil (periods that only touch, or overlap on rest days only, are fine)",
+    ),
+    article="Un élève n'est qu'à un endroit à la fois",
+    message=Msg(
+        "{day} : l'élève est aussi attendu ce jour-là selon {others} ({count} {dates} travaillées en commun) ; "
+        "un élève ne peut suivre deux périodes à la fois : corrigez les dates de l'une des conventions.",
+        "{day}: the pupil is also expected that day according to {others} ({count} worked {dates} in common); "
+        "a pupil cannot attend two periods at once: correct the dates of one of the agreements.",
+    ),
+)
+def pupil_overlap(peers: Peers) -> Iterator[Hit]:
+    own = peers.own
+    shared = [(other, own.worked & other.worked) for other in peers.others if not own.duplicates(other)]
+    shared = [(other, dates) for other, dates in shared if dates]
+    if not shared:
+        return
+    dates = set().union(*(dates for _, dates in shared))
+    count = len(dates)
+    params = {
+        "others": Msg(_names([other.path for other, _ in shared], "fr"), _names([other.path for other, _ in shared], "en")),
+        "count": count,
+        "dates": Msg(plural(count, "date", "dates"), plural(count, "date", "dates", "en")),
+    }
+    yield Hit(PERIOD_START, params, date=min(dates), related=_related(other for other, _ in shared))
+
+
+@rule(
+    id="DUPLICATE_AGREEMENT",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    scope="run",
+    applies_to=Msg("conventions d'un même élève", "agreements of the same pupil"),
+    limit=Msg(
+        "pas deux conventions du même élève chez le même organisme à partir du même premier jour (souvent un fichier copié)",
+        "no two agreements of the same pupil at the same host from the same first day (usually a file copied twice)",
+    ),
+    article=None,
+    message=Msg(
+        "même élève, même organisme ({host}) et même premier jour ({start}) que {others} : la même convention figure deux fois "
+        "(fichier copié ?) ; gardez-en une seule.",
+        "same pupil, same host ({host}) and same first day ({start}) as {others}: the same agreement is there twice "
+        "(a copied file?); keep only one.",
+    ),
+)
+def duplicate_agreement(peers: Peers) -> Iterator[Hit]:
+    own = peers.own
+    copies = [other for other in peers.others if own.duplicates(other)]
+    if copies:
+        paths = [other.path for other in copies]
+        params = {"host": own.host_name, "start": date_text(own.first_day), "others": Msg(_names(paths, "fr"), _names(paths, "en"))}
+        yield Hit(PERIOD_START, params, related=_related(copies))
