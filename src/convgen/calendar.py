@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from convgen.i18n import Lang
+from convgen.limits import SCHOOL_YEAR_START_MONTH
 from convgen.loading import FieldPath
 from convgen.models import WEEKDAYS, Period, Schedule
 from convgen.values import Slot
@@ -116,12 +117,21 @@ def age_on(birth: dt.date, date: dt.date) -> int:
     return date.year - birth.year - ((date.month, date.day) < (birth.month, birth.day))
 
 
+def shift_years(date: dt.date, years: int) -> dt.date:
+    """The same day `years` later (or earlier, when negative); 29 February is 1 March in other years.
+
+    The convention of birthdays: a term counted from or back to 29 February never comes
+    out a day longer than the years it counts.
+    """
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:
+        return dt.date(date.year + years, 3, 1)
+
+
 def birthday(birth: dt.date, age: int) -> dt.date:
     """The date a person born on `birth` reaches `age` (29 February: 1 March in other years)."""
-    try:
-        return birth.replace(year=birth.year + age)
-    except ValueError:
-        return dt.date(birth.year + age, 3, 1)
+    return shift_years(birth, age)
 
 
 # Postal codes whose public holidays differ from the national ones, and the subdivision
@@ -153,9 +163,14 @@ def holiday_subdivision(postal_code: str) -> str | None:
     return None
 
 
+LEGAL = "legal"
+CUSTOM = "custom"
+
+
 @dataclass(frozen=True, slots=True)
 class Holiday:
-    """A public holiday: where it applies (None: everywhere), its date rule, and the years it exists."""
+    """A day off: where it applies (None: everywhere), its date rule, the years it exists,
+    and whether the law makes it a public holiday or only local custom keeps it."""
 
     where: frozenset[str] | None
     fr: str
@@ -164,15 +179,22 @@ class Holiday:
     after_easter: int | None = None  # days after Easter Sunday, when it moves with Easter
     since: int | None = None
     until: int | None = None
+    status: str = LEGAL
+    # A customary day minors are kept off as a public holiday all the same (rules.md).
+    off_for_minors: bool = False
 
 
-def _fixed(where: str | None, fr: str, en: str, month: int, day: int, since: int | None = None, until: int | None = None) -> Holiday:
-    return Holiday(frozenset(where.split()) if where else None, fr, en, month_day=(month, day), since=since, until=until)
+def _fixed(where: str | None, fr: str, en: str, month: int, day: int, **more: object) -> Holiday:
+    return Holiday(frozenset(where.split()) if where else None, fr, en, month_day=(month, day), **more)  # type: ignore[arg-type]
 
 
-def _easter(where: str | None, fr: str, en: str, days: int, since: int | None = None, until: int | None = None) -> Holiday:
-    return Holiday(frozenset(where.split()) if where else None, fr, en, after_easter=days, since=since, until=until)
+def _easter(where: str | None, fr: str, en: str, days: int, **more: object) -> Holiday:
+    return Holiday(frozenset(where.split()) if where else None, fr, en, after_easter=days, **more)  # type: ignore[arg-type]
 
+
+# Saint-Martin was a commune of Guadeloupe until 2007: it keeps Guadeloupe's days, and its
+# own 28 May since 2012.
+ANTILLES = "971 972 MF"
 
 HOLIDAYS = (
     # Code du travail, L3133-1: the eleven national public holidays.
@@ -189,22 +211,25 @@ HOLIDAYS = (
     _fixed(None, "Toussaint", "All Saints' Day", 11, 1),
     _fixed(None, "Armistice", "Armistice Day", 11, 11),
     _fixed(None, "Noël", "Christmas Day", 12, 25),
-    # Alsace-Moselle (Code du travail, L3134-13); Good Friday is also kept in Guadeloupe
-    # and French Polynesia.
-    _easter("57 6AE 971 PF", "Vendredi saint", "Good Friday", -2),
+    # Alsace-Moselle (Code du travail, L3134-13). French Polynesia, outside the Code du
+    # travail, keeps Good Friday by its own law.
+    _easter("57 6AE PF", "Vendredi saint", "Good Friday", -2),
     _fixed("57 6AE", "Saint-Étienne", "Saint Stephen's Day", 12, 26),
     # The abolition of slavery (Code du travail, L3422-2; dates: décret n° 83-1003 du 23 novembre 1983).
     _fixed("976", "Abolition de l'esclavage", "Abolition of Slavery", 4, 27),
     _fixed("972", "Abolition de l'esclavage", "Abolition of Slavery", 5, 22),
-    _fixed("971", "Abolition de l'esclavage", "Abolition of Slavery", 5, 27),
-    _fixed("MF", "Abolition de l'esclavage", "Abolition of Slavery", 5, 28, since=2012),
+    _fixed("971 MF", "Abolition de l'esclavage", "Abolition of Slavery", 5, 27),
     _fixed("973", "Abolition de l'esclavage", "Abolition of Slavery", 6, 10),
     _fixed("BL", "Abolition de l'esclavage", "Abolition of Slavery", 10, 9, since=2012),
     _fixed("974", "Abolition de l'esclavage", "Abolition of Slavery", 12, 20),
-    # Local days of the overseas territories.
-    _easter("971", "Mi-Carême", "Mi-Careme", -24),
-    _fixed("971 972", "Fête de Victor Schoelcher", "Victor Schoelcher Day", 7, 21),
-    _fixed("MF", "Fête de Victor Schoelcher", "Victor Schoelcher Day", 7, 21, since=2012),
+    # Kept off by local custom only in the Antilles: no law makes them public holidays.
+    _easter(ANTILLES, "Vendredi saint", "Good Friday", -2, status=CUSTOM),
+    _easter(ANTILLES, "Mi-Carême", "Mi-Careme", -24, status=CUSTOM),
+    _fixed(ANTILLES, "Fête de Victor Schoelcher", "Victor Schoelcher Day", 7, 21, status=CUSTOM),
+    # Saint-Martin's local practice marks the abolition on 28 May, the day after the legal
+    # one; rules.md keeps minors off on both.
+    _fixed("MF", "Abolition de l'esclavage", "Abolition of Slavery", 5, 28, since=2012, status=CUSTOM, off_for_minors=True),
+    # The territories outside the Code du travail (HOST_OUTSIDE_SCOPE), by their own law.
     _fixed("PF", "Arrivée de l'Évangile", "Missionary Day", 3, 5),
     _fixed("PF", "Fête de l'autonomie", "Internal Autonomy Day", 6, 29, until=2024),
     _fixed("PF", "Matāri'i", "Matāri'i", 11, 20, since=2025),
@@ -214,7 +239,8 @@ HOLIDAYS = (
     _fixed("WF", "Saints Pierre et Paul", "Saints Peter and Paul Day", 6, 29),
     _fixed("WF", "Fête du Territoire", "Territory Day", 7, 29),
 )
-"""French public holidays, with where and since when each applies (checked against the `holidays` package in tests)."""
+"""Public holidays and customary days off, with where and since when each applies
+(held against the `holidays` package in tests)."""
 
 
 def easter(year: int) -> dt.date:
@@ -230,11 +256,29 @@ def easter(year: int) -> dt.date:
     return dt.date(year, month, day + 1)
 
 
-@lru_cache(maxsize=256)
-def _holidays_of_year(year: int, subdivision: str | None, lang: Lang) -> dict[dt.date, str]:
+# Which days a reading of the calendar takes.
+PUBLIC = "public"  # the legal public holidays
+FOR_MINORS = "minors"  # the legal ones, and the customary days minors are kept off all the same
+CUSTOMARY = "customary"  # the days kept off by local custom only
+EVERY = "every"  # both legal and customary: what the `holidays` package lists
+
+_TAKES = {
+    PUBLIC: lambda item: item.status == LEGAL,
+    FOR_MINORS: lambda item: item.status == LEGAL or item.off_for_minors,
+    CUSTOMARY: lambda item: item.status == CUSTOM,
+    EVERY: lambda item: True,
+}
+
+
+@lru_cache(maxsize=512)
+def days_of_year(year: int, subdivision: str | None, lang: Lang, which: str = PUBLIC) -> dict[dt.date, str]:
+    """The days of a year of one reading (PUBLIC, FOR_MINORS, CUSTOMARY, EVERY), with their names."""
+    takes = _TAKES[which]
     names: dict[dt.date, list[str]] = {}
     sunday = easter(year)
     for holiday in HOLIDAYS:
+        if not takes(holiday):
+            continue
         if holiday.where is not None and subdivision not in holiday.where:
             continue
         if (holiday.since is not None and year < holiday.since) or (holiday.until is not None and year > holiday.until):
@@ -243,17 +287,36 @@ def _holidays_of_year(year: int, subdivision: str | None, lang: Lang) -> dict[dt
             date = dt.date(year, *holiday.month_day)
         else:
             date = sunday + dt.timedelta(days=holiday.after_easter or 0)
-        names.setdefault(date, []).append(holiday.en if lang == "en" else holiday.fr)
+        name = holiday.en if lang == "en" else holiday.fr
+        if name not in names.setdefault(date, []):
+            names[date].append(name)
     # Two holidays on one date (Ascension on 8 May) are named together.
     return {date: "; ".join(sorted(both)) for date, both in sorted(names.items())}
 
 
-def public_holidays(postal_code: str, start: dt.date, end: dt.date, lang: Lang = "fr") -> dict[dt.date, str]:
-    """Public holidays between two dates (inclusive) where the host is, with their names."""
+def _between(postal_code: str, start: dt.date, end: dt.date, lang: Lang, which: str) -> dict[dt.date, str]:
     subdivision = holiday_subdivision(postal_code)
     found: dict[dt.date, str] = {}
     for year in range(start.year, end.year + 1):
-        for date, name in _holidays_of_year(year, subdivision, lang).items():
+        for date, name in days_of_year(year, subdivision, lang, which).items():
             if start <= date <= end:
                 found[date] = name
     return found
+
+
+def public_holidays(postal_code: str, start: dt.date, end: dt.date, lang: Lang = "fr", *, minors: bool = False) -> dict[dt.date, str]:
+    """Legal public holidays between two dates (inclusive) where the host is, with their names.
+
+    With `minors`, also the customary days a minor is kept off all the same (Saint-Martin's 28 May).
+    """
+    return _between(postal_code, start, end, lang, FOR_MINORS if minors else PUBLIC)
+
+
+def customary_days(postal_code: str, start: dt.date, end: dt.date, lang: Lang = "fr") -> dict[dt.date, str]:
+    """Days kept off by local custom only (not public holidays in law) between two dates, with their names."""
+    return _between(postal_code, start, end, lang, CUSTOMARY)
+
+
+def school_year(date: dt.date) -> int:
+    """The school year a date belongs to, named by the year it starts in (1 September to 31 August)."""
+    return date.year if date.month >= SCHOOL_YEAR_START_MONTH else date.year - 1

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from convgen import limits
+from convgen.calendar import Day, school_year
 from convgen.findings import Finding, Severity
 from convgen.i18n import WEEKDAYS_FR
 from convgen.models import Agreement, Signature
@@ -163,15 +164,23 @@ def _limits(agreement: Agreement, band: limits.MinorBand | None) -> Record:
     )
 
 
-def _gratification(agreement: Agreement, total_minutes: int) -> Record | None:
+def _gratification(agreement: Agreement, days: Sequence[Day], total_minutes: int) -> Record | None:
+    """What the annexe financière prints. `required` is this agreement's own (its hours in a
+    school year); the rules also add the pupil's other agreements at the host in the run."""
     if agreement.kind != "pfmp":
         return None
     threshold = limits.GRATIFICATION_THRESHOLD_AGRICULTURAL if agreement.school.agricultural else limits.GRATIFICATION_THRESHOLD
-    minimum = limits.ceiling(agreement.period.start.year)[0].minimum_gratification
+    period = agreement.period
+    # Paid monthly: each calendar year of the period at its own rate; the highest binds.
+    minimum = max(limits.ceiling(year)[0].minimum_gratification for year in range(period.start.year, period.end.year + 1))
+    by_year: dict[int, int] = {}
+    for day in days:
+        by_year[school_year(day.date)] = by_year.get(school_year(day.date), 0) + day.minutes
     given = agreement.finance.gratification
     amount = given.hourly_amount if given is not None else None
     total = (amount * Decimal(total_minutes) / 60).quantize(Decimal("0.01")) if amount is not None else None
-    return Record(required=total_minutes > threshold, minimum_hourly=minimum, hourly_amount=amount, estimated_total=total)
+    required = any(minutes > threshold for minutes in by_year.values())
+    return Record(required=required, minimum_hourly=minimum, hourly_amount=amount, estimated_total=total)
 
 
 def _finding(finding: Finding) -> Record:
@@ -230,7 +239,7 @@ def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Context |
         minor=minor,
         age=ctx.age(start),
         limits=_limits(agreement, ctx.band(start)),
-        gratification=_gratification(agreement, total),
+        gratification=_gratification(agreement, days, total),
         findings=[_finding(f) for f in findings if f.severity is Severity.WARNING],
     )
     context["copies"] = [copy.record() for copy in copies(agreement, minor)]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from convgen import limits
+from convgen.calendar import school_year
 from convgen.findings import Location, Severity
 from convgen.i18n import Lang, Msg, date_text, euros, hours_text, plural
 from convgen.loading import FieldPath
@@ -30,11 +31,6 @@ HOURLY_AMOUNT = ("finance", "gratification", "hourly_amount")
 PERIOD_START = ("period", "start")
 PERIOD_END = ("period", "end")
 PLACES = (GRATIFICATION, HOURLY_AMOUNT, PERIOD_START, PERIOD_END)
-
-
-def school_year(date: dt.date) -> int:
-    """The school year a date belongs to, by the year it starts in (1 September to 31 August)."""
-    return date.year if date.month >= limits.SCHOOL_YEAR_START_MONTH else date.year - 1
 
 
 def school_year_text(year: int) -> str:
