@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_case, other_pupil, example_text
+from conftest import build_case, example_text, other_pupil
 
 WEEK = {day: ["08:00-12:00", "13:00-16:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
 # Five weeks of 5 × 7 h (175 h) in January, five more in March: 350 h at one host in 2025-2026.

@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -45,7 +43,9 @@ def _interrupt(batch: Path, tmp_path: Path, jobs: str, signum: int) -> tuple[sub
 
 
 @pytest.mark.parametrize(("jobs", "signum", "code"), [("1", signal.SIGINT, 130), ("2", signal.SIGINT, 130), ("2", signal.SIGTERM, 143)])
-def test_a_run_interrupted_while_checking_writes_nothing_and_says_so(batch: Path, tmp_path: Path, jobs: str, signum: int, code: int) -> None:
+def test_a_run_interrupted_while_checking_writes_nothing_and_says_so(
+    batch: Path, tmp_path: Path, jobs: str, signum: int, code: int
+) -> None:
     """Documents go into OUT once every agreement is checked together (rules across
     agreements): stopped before, a run leaves OUT as it was and says how far it got."""
     result, out = _interrupt(batch, tmp_path, jobs, signum)

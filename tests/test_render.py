@@ -158,7 +158,10 @@ def test_copies_option(cli, workdir: Path, simple: Path) -> None:
 def test_invalid_input_is_not_rendered_but_the_others_are(cli, workdir: Path, simple: Path) -> None:
     (workdir / "in").mkdir()
     write_example(workdir / "in" / "good.yaml")
-    write_example(workdir / "in" / "bad.yaml", build_case("pfmp", {"pupil": {"last_name": "Autre"}, "schedule": {"weekly": {"tuesday": ["08:00-12:00", "13:00-17:01"]}}}))
+    write_example(
+        workdir / "in" / "bad.yaml",
+        build_case("pfmp", {"pupil": {"last_name": "Autre"}, "schedule": {"weekly": {"tuesday": ["08:00-12:00", "13:00-17:01"]}}}),
+    )
     result = cli("render", "in", "--template", str(simple), "--out", "docs")
     assert result.exit_code == 1
     assert "MINOR_DAILY_MAX" in result.output and "bad.yaml" in result.output

@@ -68,6 +68,11 @@ def run_rules(agreement: Agreement | Context, lang: Lang, locate: Locate) -> lis
     return findings
 
 
+MAX_PEERS = 100
+"""Other agreements of one pupil read with each: a year holds a handful; a file copied ten
+thousand times (or a hostile campaign) must not make the run quadratic."""
+
+
 def run_rules_across(footprints: Sequence[Footprint | None], lang: Lang) -> list[list[Finding]]:
     """The findings of the rules across agreements, for each footprint in order (none for None).
 
@@ -90,7 +95,7 @@ def run_rules_across(footprints: Sequence[Footprint | None], lang: Lang) -> list
         candidates = set(by_pupil[own.pupil]).union(by_ine.get(own.ine, ()) if own.ine is not None else ())
         candidates.discard(index)
         others = [footprints[other] for other in sorted(candidates) if own.same_pupil(footprints[other])]
-        peers = Peers(own, others)
+        peers = Peers(own, others[:MAX_PEERS])
         found.append([finding for item in selected for finding in _run_one(item, peers, lang, own.place)])
     return found
 
