@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from conftest import build_case, example_text, other_pupil
 
 WEEK = {day: ["08:00-12:00", "13:00-16:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
@@ -100,7 +98,6 @@ def test_a_campaign_row_and_a_file_of_the_same_pupil_overlap(cli, workdir: Path)
 
 
 def test_the_same_ine_is_the_same_pupil_and_two_ines_are_two_pupils(cli, workdir: Path) -> None:
-    pytest.importorskip("convgen.models").Pupil.model_fields["ine"]
     write(workdir / "a.yaml", {**JANUARY, "pupil": {"ine": "1234567890A"}})
     write(workdir / "b.yaml", {**MARCH, "pupil": {"ine": "1234567890A", "last_name": "Dupond", "first_name": "Léa"}})
     write(workdir / "c.yaml", {**MARCH, "pupil": {"ine": "0987654321B"}, "period": {"start": "2026-06-01", "end": "2026-06-12"}})

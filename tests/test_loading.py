@@ -198,8 +198,10 @@ def test_nesting_past_the_yaml_readers_own_limit_is_said_in_french(opening: str)
     """libyaml (PyYAML 6.0.4 on) stops at 1,000 levels with English words of its own."""
     if opening == "- ":
         text = "kind: pfmp\nnote:\n" + "- " * 1500 + "x\n"  # block lists nested on one line
+    elif opening == "[":
+        text = "kind: pfmp\nnote: " + "[" * 5000 + "]" * 5000 + "\n"
     else:
-        text = "kind: pfmp\nnote: " + opening * 5000 + "\n"
+        text = "kind: pfmp\nnote: " + "{a: " * 5000 + "}" * 5000 + "\n"
     finding = only(check_text(text).findings)
     assert finding.rule == "YAML_SYNTAX"
     assert "imbrication trop profonde (plus de 40 niveaux)" in finding.message, finding.message

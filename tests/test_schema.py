@@ -27,6 +27,11 @@ def test_schema_case(case: dict) -> None:
     described = "\n".join(f"{f.rule} {f.field}:{f.line} {f.message}" for f in result.findings)
     if case.get("valid"):
         assert result.errors == 0, described
+        for dotted, expected in case.get("stored", {}).items():
+            value = result.agreement
+            for name in dotted.split("."):
+                value = getattr(value, name)
+            assert value == expected, dotted
         return
     rule = case.get("rule", "SCHEMA")
     matching = [f for f in result.findings if f.rule == rule and f.field == case["field"]]

@@ -192,6 +192,64 @@ def test_guardian_signs_only_for_a_minor(pfmp: dict[str, Path], cli, workdir: Pa
     assert "10 h" in text  # an adult's daily maximum replaces the minor's
 
 
+def pupil_block(path: Path) -> list[str]:
+    """The annexe pédagogique's lines about the pupil and the guardian: from « Élève : » to « Stage : »."""
+    lines = all_text(path).splitlines()
+    start = next(number for number, line in enumerate(lines) if line.startswith("Élève : "))
+    end = next(number for number, line in enumerate(lines) if number > start and line.startswith("Stage : du "))
+    return lines[start:end]
+
+
+PUPIL_CONTACT = {
+    "ine": "1234a12345b",
+    "address": {"street": "3 place Bellecour", "postal_code": "69002", "city": "Lyon"},
+    "phone": "+33 6 11 22 33 44",
+    "email": "lea.dupont@example.fr",
+}
+PUPIL_LINES = ["INE : 1234A12345B", "Adresse : 3 place Bellecour, 69002 Lyon", "Tél. : 06 11 22 33 44", "Courriel : lea.dupont@example.fr"]
+GUARDIAN_LINES = ["Responsable légal : Sophie Dupont", "Adresse (Tél.) : 5 rue Jules Guesde, 69200 Vénissieux (Tél. 06 12 34 56 78)"]
+
+
+def test_an_adult_pupils_ine_and_contact_are_printed_in_every_copy(cli, workdir: Path) -> None:
+    adult = build_case("pfmp", {"pupil": {"birth_date": "2006-01-01", **PUPIL_CONTACT}}, remove=["pupil.legal_guardian"])
+    copies = render(cli, workdir, "majeure", adult)
+    assert sorted(copies) == ["eleve", "entreprise", "etablissement"]
+    for copy, path in copies.items():
+        block = pupil_block(path)
+        assert block[1:5] == PUPIL_LINES, copy  # right under « Élève : », before the diploma
+        assert not any(line.startswith("Responsable légal") for line in block), copy
+
+
+def test_a_pupil_without_ine_or_contact_gets_no_empty_line(pfmp: dict[str, Path]) -> None:
+    for copy, path in pfmp.items():
+        block = pupil_block(path)
+        assert [line.split(" : ")[0] for line in block] == [
+            "Élève",
+            "Diplôme préparé",
+            "Date de la visite médicale d'aptitude",
+            "Responsable légal",
+            "Adresse (Tél.)",
+        ], copy
+        assert block[-2:] == GUARDIAN_LINES, copy
+        assert not any(line.startswith(("INE", "Adresse :", "Tél.", "Courriel")) or not line.strip() for line in block), copy
+
+
+def test_a_minors_own_contact_is_printed_and_the_guardians_block_kept(cli, workdir: Path) -> None:
+    minor = build_case("pfmp", {"pupil": PUPIL_CONTACT})
+    copies = render(cli, workdir, "mineure", minor)
+    for copy, path in copies.items():
+        block = pupil_block(path)
+        assert block[1:5] == PUPIL_LINES, copy
+        assert block[-2:] == GUARDIAN_LINES, copy
+
+
+def test_a_pupils_contact_lines_are_each_printed_alone(cli, workdir: Path) -> None:
+    text = build_case("pfmp", {"pupil": {"email": "lea.dupont@example.fr"}})
+    block = pupil_block(render(cli, workdir, "courriel", text, "--copies", "eleve")["eleve"])
+    assert block[1] == "Courriel : lea.dupont@example.fr"
+    assert not any(line.startswith(("INE", "Adresse :", "Tél.")) for line in block)
+
+
 def test_gratification_is_printed_when_given(cli, workdir: Path) -> None:
     text = build_case(
         "pfmp",

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from convgen.models import Address
-from convgen.values import Amount, Email, IsoDate, Phone, PostalCode, SlotList, SlotValue, Text
+from convgen.values import Amount, Email, Ine, IsoDate, Phone, PostalCode, SlotList, SlotValue, Text
 
 
 def ok(tp, value):
@@ -50,6 +50,50 @@ def test_bad_phone_numbers(given: str) -> None:
 
 def test_phone_given_as_a_number_must_be_quoted() -> None:
     assert error_type(Phone, 478700000) == "text_type"
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("1234567890A", "1234567890A"),
+        ("123456789AB", "123456789AB"),
+        ("1234A12345B", "1234A12345B"),
+        ("1234567890a", "1234567890A"),
+        ("1234a12345b", "1234A12345B"),
+        ("  123456789ab\t", "123456789AB"),
+        ("1234A12345A", "1234A12345A"),
+    ],
+)
+def test_ines_keep_their_shape_in_upper_case(given: str, kept: str) -> None:
+    assert ok(Ine, given) == kept
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "123456789A",  # 10 characters
+        "12345678901A",  # 12 characters
+        "1234567890AB",  # 12 characters, 10 digits and 2 letters
+        "12345O7890A",  # a letter O among the digits
+        "1234B12345C",  # 4 digits, then a letter other than A
+        "1234A1234BC",  # 4 digits, A, then only 4 digits
+        "12345 67890A",  # a space inside
+        "12345678901",  # digits only
+        "ABCDEFGHIJK",
+        "1234567890-",
+        "",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660A",  # Arabic-Indic digits are digits to Python, not to an INE
+        "1234567890\u017f",  # long s: upper-cases to S
+        "1234567890\u00e9",
+    ],
+)
+def test_bad_ines(given: str) -> None:
+    assert error_type(Ine, given) == "ine"
+
+
+def test_an_ine_read_by_yaml_as_a_number_gets_the_ine_message() -> None:
+    assert error_type(Ine, 1234567890) == "ine"
+    assert error_type(Ine, True) == "text_type"
 
 
 @pytest.mark.parametrize(("given", "kept"), [("69007", "69007"), ("69 007", "69007"), ("97400", "97400")])

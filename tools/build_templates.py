@@ -877,6 +877,24 @@ def pfmp_limits_box(doc) -> None:
     tidy_cell(cell)
 
 
+def pupil_details(doc) -> None:
+    """The pupil's INE and own address, phone and email, each line only when given.
+
+    Minor or adult alike: the guardian's lines below do not replace the pupil's own. A
+    value left out prints no line at all, not a dotted blank (value_or_blank): nothing
+    requires them, and an empty « INE : » would read as something forgotten.
+    """
+    for condition, parts in (
+        ("pupil.ine", ["INE : ", b("{{ pupil.ine }}")]),
+        ("pupil.address", ["Adresse : ", address("pupil.address")]),
+        ("pupil.phone", ["Tél. : {{ pupil.phone|phone_fr }}"]),
+        ("pupil.email", ["Courriel : {{ pupil.email }}"]),
+    ):
+        tag(doc, f"if {condition}")
+        para(doc, *parts)
+        tag(doc, "endif")
+
+
 def pfmp_pedagogical_annex(doc) -> None:
     heading(doc, "A – Annexe pédagogique", 2)
     para(
@@ -890,6 +908,7 @@ def pfmp_pedagogical_annex(doc) -> None:
         " de l'établissement ",
         b("{{ school.name }}"),
     )
+    pupil_details(doc)
     para(doc, "Diplôme préparé : ", b("{{ pupil.diploma }}"))
     para(
         doc,

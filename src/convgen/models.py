@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from convgen.values import MAX_PERIOD_DAYS, Amount, Bool, Email, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
+from convgen.values import MAX_PERIOD_DAYS, Amount, Bool, Email, Ine, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -127,9 +127,20 @@ class Pupil(Model):
     medical_visit_date: IsoDate | None = Field(
         None, description="Date de la visite médicale d'aptitude (obligatoire avant des travaux réglementés)."
     )
-    address: Address | None = None
-    phone: Phone | None = Field(None, description="Téléphone de l'élève (facultatif).")
-    email: Email | None = Field(None, description="Adresse électronique de l'élève (facultatif).")
+    ine: Ine | None = Field(
+        None,
+        description=(
+            'Identifiant national élève (INE, facultatif) : 11 caractères, 10 chiffres et une lettre ("1234567890A"), '
+            '9 chiffres et 2 lettres ("123456789AB") ou 4 chiffres, A, 5 chiffres et une lettre ("1234A12345B") ; '
+            "minuscules acceptées. Seule la forme est vérifiée : la clé de contrôle ne l'est pas, faute d'algorithme publié. "
+            "Imprimé dans l'annexe pédagogique."
+        ),
+    )
+    address: Address | None = Field(
+        None, description="Adresse de l'élève (facultatif), imprimée dans l'annexe pédagogique, que l'élève soit mineur ou majeur."
+    )
+    phone: Phone | None = Field(None, description="Téléphone de l'élève (facultatif), imprimé dans l'annexe pédagogique.")
+    email: Email | None = Field(None, description="Adresse électronique de l'élève (facultatif), imprimée dans l'annexe pédagogique.")
     legal_guardian: Guardian | None = Field(
         None, description="Représentant légal : obligatoire si l'élève a moins de 18 ans à une date de la période."
     )

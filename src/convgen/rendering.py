@@ -284,7 +284,15 @@ def sample_agreements(kind: str) -> list[Any]:
     samples = [base]
     signature = Signature(place="Lyon", date=base.period.start - dt.timedelta(days=7))
     if kind == "pfmp":
-        adult = base.pupil.model_copy(update={"birth_date": base.period.start.replace(year=base.period.start.year - 19)})
+        adult = base.pupil.model_copy(
+            update={
+                "birth_date": base.period.start.replace(year=base.period.start.year - 19),
+                "ine": "1234567890A",
+                "address": base.host.address,
+                "phone": "06 00 00 00 01",
+                "email": "eleve@example.fr",
+            }
+        )
         finance = base.finance.model_copy(
             update={
                 "accommodation": Accommodation(address=base.host.address, cost=Decimal("120")),

@@ -1,4 +1,4 @@
-"""Scalar types of the agreement file: texts, dates, time slots, phones, amounts.
+"""Scalar types of the agreement file: texts, dates, time slots, phones, INEs, amounts.
 
 Each type validates one YAML value and raises a PydanticCustomError whose type
 names an entry of MESSAGES, so that schema errors read the same in French and
@@ -47,6 +47,14 @@ MESSAGES: dict[str, Msg] = {
     "phone": Msg(
         "numéro de téléphone invalide « {value} » : 10 chiffres commençant par 0 (04 78 70 00 00) ou au format international (+33 4 78 70 00 00)",
         "invalid phone number '{value}': 10 digits starting with 0 (04 78 70 00 00) or international (+33 4 78 70 00 00)",
+    ),
+    "ine": Msg(
+        "INE invalide « {value} »{count} : 11 caractères attendus, sans espace, sous l'une des formes "
+        "10 chiffres et une lettre (par exemple 1234567890A), 9 chiffres et 2 lettres (123456789AB) "
+        "ou 4 chiffres, la lettre A, 5 chiffres et une lettre (1234A12345B)",
+        "invalid INE '{value}'{count}: 11 characters expected, without spaces, in one of the shapes "
+        "10 digits and a letter (for example 1234567890A), 9 digits and 2 letters (123456789AB) "
+        "or 4 digits, the letter A, 5 digits and a letter (1234A12345B)",
     ),
     "email": Msg(
         "adresse e-mail invalide « {value} » : {reason} (forme attendue : nom@domaine.fr)",
@@ -190,6 +198,44 @@ def _phone(value: Any) -> str:
 
 
 Phone = Annotated[str, PlainValidator(_phone), WithJsonSchema({"type": "string", "examples": ["04 78 70 00 00", "+33 4 78 70 00 00"]})]
+
+
+# The published shapes of the identifiant national élève: 10 digits and a letter, 9 digits
+# and 2 letters, or 4 digits, A, 5 digits and a letter. Only the shape is checked: the
+# last character(s) are a key, but no algorithm to compute it has been published, so a
+# mistyped INE of the right shape cannot be told from a real one. ASCII classes, not \d:
+# Python's \d would take other scripts' digits, which no INE holds.
+_INE = re.compile(r"[0-9]{10}[A-Z]|[0-9]{9}[A-Z]{2}|[0-9]{4}A[0-9]{5}[A-Z]")
+
+
+def _ine(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Digits alone, unquoted, are read by YAML as a number: it can never be an INE
+        # (the last character is a letter), so say what an INE looks like.
+        value = str(value)
+    if not isinstance(value, str):
+        raise fail("text_type", shown=_found(value))
+    compact = value.strip()
+    # Upper-cased only once known to be ASCII: "ſ".upper() is "S", which would let a
+    # character that is no letter of an INE pass for one.
+    if not compact.isascii() or not _INE.fullmatch(compact.upper()):
+        # The length is said only when it is wrong: "11 characters" beside "11 expected" would puzzle.
+        count = Msg(f" ({len(compact)} caractères)", f" ({len(compact)} characters)") if len(compact) != 11 else ""
+        raise fail("ine", value=_found(value) or "", count=count)
+    return compact.upper()
+
+
+Ine = Annotated[
+    str,
+    PlainValidator(_ine),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*([0-9]{10}[A-Za-z]|[0-9]{9}[A-Za-z]{2}|[0-9]{4}[Aa][0-9]{5}[A-Za-z])\s*$",
+            "examples": ["1234567890A", "123456789AB", "1234A12345B"],
+        }
+    ),
+]
 
 
 _LOCAL_CHARS = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]+")
