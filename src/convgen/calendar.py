@@ -155,6 +155,25 @@ _SUBDIVISIONS = (
 )
 
 
+# The places of the subdivisions, as the catalogue names them.
+SUBDIVISION_NAMES = {
+    "57": "Moselle",
+    "6AE": "Bas-Rhin, Haut-Rhin",
+    "971": "Guadeloupe",
+    "972": "Martinique",
+    "973": "Guyane",
+    "974": "La Réunion",
+    "975": "Saint-Pierre-et-Miquelon",
+    "976": "Mayotte",
+    "BL": "Saint-Barthélemy",
+    "MF": "Saint-Martin",
+    "PM": "Saint-Pierre-et-Miquelon",
+    "WF": "Wallis-et-Futuna",
+    "PF": "Polynésie française",
+    "NC": "Nouvelle-Calédonie",
+}
+
+
 def holiday_subdivision(postal_code: str) -> str | None:
     """The subdivision of a French postal code; None where only the national days apply."""
     for prefix, subdivision in _SUBDIVISIONS:

@@ -17,17 +17,30 @@ L3162_1 = "Code du travail, art. L3162-1"
 L3162_3 = "Code du travail, art. L3162-3"
 L3163 = "Code du travail, art. L3163-1 et L3163-2"
 L3164_1 = "Code du travail, art. L3164-1"
+# Under 16 the Code du travail sets no daily maximum of its own for a PFMP: the 7 hours
+# come from the national guidance.
+PFMP_GUIDE = "Guide national des PFMP (éduscol) ; service-public.fr F1882"
+MINOR_DAILY_SOURCES = (
+    "Code du travail, art. L3162-1 (8 h à 16 et 17 ans) ; guide national des PFMP (éduscol) et service-public.fr F1882 (7 h avant 16 ans)"
+)
 L3164_2 = "Code du travail, art. L3164-2"
+L3132_3 = "Code du travail, art. L3132-3"
+MINOR_WEEKLY_REST_SOURCES = "Code du travail, art. L3164-2 (deux jours consécutifs) et L3132-3 (le dimanche)"
 L3164_6 = "Code du travail, art. L3164-6"
 L4153_1 = "Code du travail, art. L4153-1"
 L3121_16 = "Code du travail, art. L3121-16"
 L3121_18 = "Code du travail, art. L3121-18"
 L3121_20 = "Code du travail, art. L3121-20"
-L3121_27 = "Code du travail, art. L3121-27 ; convention type, art. 6"
+# The 35 hours of an adult pupil are the model agreement's cap, set at the legal working week.
+ART_6_L3121_27 = "Convention type, art. 6 ; Code du travail, art. L3121-27"
+ADULT_WEEKLY_SOURCES = "Convention type, art. 6 et Code du travail, art. L3121-27 (PFMP) ; Code du travail, art. L3121-20 (immersion)"
 L3131_1 = "Code du travail, art. L3131-1"
 L3132 = "Code du travail, art. L3132-1 et L3132-2"
-L3122_2 = "Code du travail, art. L3122-2 ; convention type, art. 7"
+# L3122-20 sets the default night period (21:00-06:00) the model agreement's art. 7 refers to.
+ART_7_L3122_20 = "Convention type, art. 7 ; Code du travail, art. L3122-20"
 L3133_1 = "Code du travail, art. L3133-1"
+L3133_4_6 = "Code du travail, art. L3133-4 et L3133-6"
+ADULT_HOLIDAY_SOURCES = "Code du travail, art. L3133-1 ; pour le 1er mai, art. L3133-4 et L3133-6"
 L124_5 = "Code de l'éducation, art. L124-5"
 L124_6 = "Code de l'éducation, art. L124-6 et D124-6"
 # No rural-code text setting the three months of agricultural education is known to convgen:
@@ -38,8 +51,8 @@ L124_6_AGRICULTURAL = (
 )
 D124_8 = "Code de l'éducation, art. L124-6 et D124-8 ; Code de la sécurité sociale, art. L242-19"
 D4153_15 = "Code du travail, art. D4153-15 et suivants ; convention type, art. 10"
-R4153_40 = "Code du travail, art. R4153-40 ; convention type, art. 10"
-R4153_40_MEDICAL = "Code du travail, art. R4153-40"
+R4153_40 = "Code du travail, art. R4153-40 et R4153-41 ; convention type, art. 10"
+R4153_40_MEDICAL = "Code du travail, art. R4153-40 (5°)"
 ART_3 = "Convention type, art. 3 et annexe"
 ART_11 = "Convention type, art. 11"
 IMMERSION_ART_2 = "Convention type d'immersion, art. 2"
@@ -68,7 +81,7 @@ class MinorBand:
     max_age: int
     label: Msg
     daily_max: int
-    daily_source: str
+    daily_article: str  # the text that sets this band's daily maximum
     weekly_max: int
     window: tuple[int, int]
     daily_rest: int
@@ -77,12 +90,10 @@ class MinorBand:
         return self.min_age <= age <= self.max_age
 
 
-_UNDER_16_DAILY = "guide national des PFMP : 7 h avant 16 ans"
-
 MINOR_BANDS = (
-    MinorBand(0, 14, Msg("moins de 15 ans", "under 15"), 7 * 60, _UNDER_16_DAILY, 30 * 60, (6 * 60, 20 * 60), 14 * 60),
-    MinorBand(15, 15, Msg("15 ans", "15"), 7 * 60, _UNDER_16_DAILY, 35 * 60, (6 * 60, 20 * 60), 14 * 60),
-    MinorBand(16, 17, Msg("16 et 17 ans", "16 and 17"), 8 * 60, short_source(L3162_1), 35 * 60, (6 * 60, 22 * 60), 12 * 60),
+    MinorBand(0, 14, Msg("moins de 15 ans", "under 15"), 7 * 60, PFMP_GUIDE, 30 * 60, (6 * 60, 20 * 60), 14 * 60),
+    MinorBand(15, 15, Msg("15 ans", "15"), 7 * 60, PFMP_GUIDE, 35 * 60, (6 * 60, 20 * 60), 14 * 60),
+    MinorBand(16, 17, Msg("16 et 17 ans", "16 and 17"), 8 * 60, L3162_1, 35 * 60, (6 * 60, 22 * 60), 12 * 60),
 )
 
 ADULT_AGE = 18
@@ -97,8 +108,14 @@ def band(age: int) -> MinorBand | None:
 
 PUPIL_MIN_AGE = 14
 REGULATED_WORK_MIN_AGE = 15
+# Regulated work of a minor (R4153-40): the medical fitness opinion is renewed every year,
+# the derogation declaration every 3 years; both must date from before the first day.
+MEDICAL_OPINION_YEARS = 1
+DEROGATION_YEARS = 3
 
 # Continuous work: a run of slots whose gaps are all shorter than the break it requires.
+# A minor may work 4 h 30 in a row (beyond, the break is due); for an adult the break is
+# due as soon as the run reaches 6 h (L3121-16: "dès que le temps de travail atteint six heures").
 MINOR_MAX_CONTINUOUS = 4 * 60 + 30
 MINOR_MIN_BREAK = 30
 ADULT_MAX_CONTINUOUS = 6 * 60
@@ -110,6 +127,16 @@ PFMP_ADULT_WEEKLY_MAX = 35 * 60
 IMMERSION_WEEKLY_MAX = 48 * 60
 # Night for an adult pupil: work in it needs the head of school's designation (model agreement, art. 7).
 ADULT_NIGHT = (21 * 60, 6 * 60)
+
+# Postal-code prefixes of places the Code du travail does not govern: each has its own
+# labour law, so the PFMP model agreement (which applies the Code) cannot be used there.
+# Each place is named as a sentence reads it ("à Monaco", "en Nouvelle-Calédonie").
+OUTSIDE_LABOUR_CODE = (
+    ("980", Msg("à Monaco", "in Monaco")),
+    ("986", Msg("à Wallis-et-Futuna", "in Wallis and Futuna")),
+    ("987", Msg("en Polynésie française", "in French Polynesia")),
+    ("988", Msg("en Nouvelle-Calédonie", "in New Caledonia")),
+)
 
 # D124-6: 7 hours of presence make a day, 22 days a month; "more than two months" is more
 # than 44 days, six months 132 days. Counted per pupil and host over the school year.

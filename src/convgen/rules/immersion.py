@@ -10,16 +10,20 @@ from convgen.i18n import Msg, date_text
 from convgen.rules.base import Context, Hit, rule
 
 
+def max_days_limit(days: int) -> Msg:
+    return Msg(
+        f"{days} jours au plus : dates travaillées des horaires ou, sans horaires, dates du lundi au vendredi hors jours fériés légaux (un jour chômé par la seule coutume locale compte)",
+        f"{days} days at most: worked dates of the schedule or, without one, Monday–Friday dates that are not legal public holidays (a day kept off by local custom only counts)",
+    )
+
+
 @rule(
     id="IMMERSION_MAX_DAYS",
     severity=Severity.ERROR,
     kinds=frozenset({"immersion"}),
     group="immersion",
     applies_to=Msg("convention d'immersion", "immersion agreement"),
-    limit=Msg(
-        "5 jours au plus : dates travaillées des horaires ou, sans horaires, dates du lundi au vendredi hors jours fériés",
-        "5 days at most: worked dates of the schedule or, without one, Monday–Friday dates that are not public holidays",
-    ),
+    limit=max_days_limit(limits.IMMERSION_MAX_DAYS),
     article=limits.IMMERSION_ART_2,
     message=Msg(
         "{count} jours d'immersion du {start} au {end} ({how}) ; une immersion dure {limit} jours au plus ({ref}).",
@@ -28,6 +32,7 @@ from convgen.rules.base import Context, Hit, rule
 )
 def immersion_max_days(ctx: Context) -> Iterator[Hit]:
     period = ctx.agreement.period
+    # ctx.holidays holds the legal public holidays only: a customary day is an immersion day.
     weekdays = [date for date in period.dates() if date.weekday() < 5 and date not in ctx.holidays]
     if ctx.days is None:
         count, how, path = (

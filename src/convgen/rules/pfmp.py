@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 from convgen import limits
-from convgen.calendar import birthday
+from convgen.calendar import birthday, shift_years
 from convgen.findings import Severity
-from convgen.i18n import Msg, date_text, euros, hours_text
+from convgen.i18n import Msg, date_text
 from convgen.rules.base import Context, Hit, rule
 
 PFMP = frozenset({"pfmp"})
@@ -73,6 +73,41 @@ def guardian_required(ctx: Context) -> Iterator[Hit]:
         yield Hit(("pupil", "legal_guardian"), {"start": date_text(period.start), "adult": date_text(adult)})
 
 
+def outside_scope_limit(places: tuple[tuple[str, Msg], ...]) -> Msg:
+    named = [Msg(f"{name.fr} ({prefix}xx)", f"{name.en} ({prefix}xx)") for prefix, name in places]
+    fr = ", ".join(item.fr for item in named[:-1]) + " ni " + named[-1].fr if len(named) > 1 else named[0].fr
+    en = ", ".join(item.en for item in named[:-1]) + " or " + named[-1].en if len(named) > 1 else named[0].en
+    return Msg(
+        f"host.address.postal_code relève du Code du travail : pas {fr}, qui ont leur propre droit du travail (procédure de la PFMP à l'étranger, avec sa propre convention type)",
+        f"host.address.postal_code is under the Code du travail: not {en}, which have their own labour law (PFMP-abroad procedure, with its own model agreement)",
+    )
+
+
+def outside_labour_code(postal_code: str) -> Msg | None:
+    """Where a postal code lies when the Code du travail does not apply there, or None."""
+    return next((name for prefix, name in limits.OUTSIDE_LABOUR_CODE if postal_code.startswith(prefix)), None)
+
+
+@rule(
+    id="HOST_OUTSIDE_SCOPE",
+    severity=Severity.ERROR,
+    kinds=PFMP,
+    group=GROUP,
+    applies_to=Msg("convention de PFMP", "PFMP agreement"),
+    limit=outside_scope_limit(limits.OUTSIDE_LABOUR_CODE),
+    message=Msg(
+        "l'organisme d'accueil est {place} (code postal {postal_code}), qui a son propre droit du travail : le Code du travail ne s'y applique pas, et cette convention type, qui l'applique, ne peut servir. Suivez la procédure de la PFMP à l'étranger, qui a sa propre convention type.",
+        "the host is {place} (postal code {postal_code}), which has its own labour law: the Code du travail does not apply there, and this model agreement, which applies it, cannot be used. Follow the PFMP-abroad procedure, which has its own model agreement.",
+    ),
+    needs_consistency=False,
+)
+def host_outside_scope(ctx: Context) -> Iterator[Hit]:
+    postal_code = ctx.agreement.host.address.postal_code
+    place = outside_labour_code(postal_code)
+    if place is not None:
+        yield Hit(("host", "address", "postal_code"), {"place": place, "postal_code": postal_code})
+
+
 REGULATED = Msg(
     "élève mineur affecté à des travaux réglementés (safety.regulated_work)", "minor pupil on regulated work (safety.regulated_work)"
 )
@@ -82,13 +117,17 @@ def _regulated_minor(ctx: Context) -> bool:
     return ctx.agreement.safety.regulated_work is not None and _minor_at_start(ctx)
 
 
+def regulated_min_age_limit(minimum: int) -> Msg:
+    return Msg(f"au moins {minimum} ans le premier jour", f"at least {minimum} years old on the first day")
+
+
 @rule(
     id="REGULATED_WORK_MIN_AGE",
     severity=Severity.ERROR,
     kinds=PFMP,
     group=GROUP,
     applies_to=REGULATED,
-    limit=Msg("au moins 15 ans le premier jour", "at least 15 years old on the first day"),
+    limit=regulated_min_age_limit(limits.REGULATED_WORK_MIN_AGE),
     article=limits.D4153_15,
     message=Msg(
         "l'élève aura {age} ans le {start} : les travaux réglementés ne sont permis qu'à partir de {minimum} ans ({ref}).",
@@ -106,16 +145,42 @@ def regulated_work_min_age(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def _years(count: int) -> Msg:
+    if count == 1:
+        return Msg("un an", "one year")
+    return Msg(f"{count} ans", f"{count} years")
+
+
 M_MISSING = Msg("n'est pas indiquée", "is not given")
 M_LATE = Msg("est le {date}, après le premier jour ({start})", "is {date}, after the first day ({start})")
+M_TOO_OLD = Msg(
+    "est le {date}, plus {of_years} avant le premier jour ({start}) ; la date limite est le {earliest}",
+    "is {date}, more than {years} before the first day ({start}); the limit date is {earliest}",
+)
 
 
-def _dated_before_start(value: dt.date | None, start: dt.date) -> Msg | None:
+def _dated_within(value: dt.date | None, start: dt.date, years: int) -> Msg | None:
+    """What is wrong with a date that must fall in the `years` before the first day, or None."""
     if value is None:
         return M_MISSING
     if value > start:
         return M_LATE.fill(date=date_text(value), start=date_text(start))
+    # One year before 29 February is 1 March: the term is never a day longer than it says.
+    earliest = shift_years(start, -years)
+    if value < earliest:
+        # « plus d'un an », « plus de 3 ans »
+        of_years = Msg(("d'" if years == 1 else "de ") + _years(years).fr, "")
+        return M_TOO_OLD.fill(
+            date=date_text(value), of_years=of_years, years=_years(years), start=date_text(start), earliest=date_text(earliest)
+        )
     return None
+
+
+def dated_limit(field: str, years: int, why: Msg) -> Msg:
+    return Msg(
+        f"{field} au plus tard le premier jour, et au plus {_years(years).fr} avant lui ({why.fr})",
+        f"{field} on or before the first day, and at most {_years(years).en} before it ({why.en})",
+    )
 
 
 @rule(
@@ -124,22 +189,27 @@ def _dated_before_start(value: dt.date | None, start: dt.date) -> Msg | None:
     kinds=PFMP,
     group=GROUP,
     applies_to=REGULATED,
-    limit=Msg(
-        "safety.regulated_work.derogation_date au plus tard le premier jour",
-        "safety.regulated_work.derogation_date on or before the first day",
+    limit=dated_limit(
+        "safety.regulated_work.derogation_date",
+        limits.DEROGATION_YEARS,
+        Msg(
+            f"déclaration renouvelée tous les {limits.DEROGATION_YEARS} ans",
+            f"the declaration is renewed every {limits.DEROGATION_YEARS} years",
+        ),
     ),
     article=limits.R4153_40,
     message=Msg(
-        "la date de la décision de dérogation aux travaux réglementés (safety.regulated_work.derogation_date) {problem} : elle doit précéder le début de la période ({ref}).",
-        "the date of the regulated-work derogation (safety.regulated_work.derogation_date) {problem}: it must come before the period starts ({ref}).",
+        "la date de la déclaration de dérogation aux travaux réglementés (safety.regulated_work.derogation_date) {problem} : elle doit précéder le début de la période de {years} au plus, car la déclaration se renouvelle ({ref}).",
+        "the date of the regulated-work derogation declaration (safety.regulated_work.derogation_date) {problem}: it must come before the period starts, by {years} at most, as the declaration is renewed ({ref}).",
     ),
     needs_consistency=False,
 )
 def regulated_work_derogation(ctx: Context) -> Iterator[Hit]:
     if _regulated_minor(ctx):
-        problem = _dated_before_start(ctx.agreement.safety.regulated_work.derogation_date, ctx.agreement.period.start)
+        years = limits.DEROGATION_YEARS
+        problem = _dated_within(ctx.agreement.safety.regulated_work.derogation_date, ctx.agreement.period.start, years)
         if problem:
-            yield Hit(("safety", "regulated_work", "derogation_date"), {"problem": problem})
+            yield Hit(("safety", "regulated_work", "derogation_date"), {"problem": problem, "years": _years(years)})
 
 
 @rule(
@@ -148,19 +218,29 @@ def regulated_work_derogation(ctx: Context) -> Iterator[Hit]:
     kinds=PFMP,
     group=GROUP,
     applies_to=REGULATED,
-    limit=Msg("pupil.medical_visit_date au plus tard le premier jour", "pupil.medical_visit_date on or before the first day"),
+    limit=dated_limit(
+        "pupil.medical_visit_date",
+        limits.MEDICAL_OPINION_YEARS,
+        Msg("l'avis médical d'aptitude est annuel", "the medical fitness opinion is yearly")
+        if limits.MEDICAL_OPINION_YEARS == 1
+        else Msg(
+            f"avis médical renouvelé tous les {limits.MEDICAL_OPINION_YEARS} ans",
+            f"the medical opinion is renewed every {limits.MEDICAL_OPINION_YEARS} years",
+        ),
+    ),
     article=limits.R4153_40_MEDICAL,
     message=Msg(
-        "la date de l'avis médical d'aptitude (pupil.medical_visit_date) {problem} : un élève mineur affecté à des travaux réglementés doit l'avoir reçu avant le début ({ref}).",
-        "the date of the medical fitness opinion (pupil.medical_visit_date) {problem}: a minor on regulated work must have it before the start ({ref}).",
+        "la date de l'avis médical d'aptitude (pupil.medical_visit_date) {problem} : un élève mineur affecté à des travaux réglementés doit l'avoir reçu avant le début, et {years} au plus avant lui ({ref}).",
+        "the date of the medical fitness opinion (pupil.medical_visit_date) {problem}: a minor on regulated work must have it before the start, and {years} at most before it ({ref}).",
     ),
     needs_consistency=False,
 )
 def regulated_work_medical(ctx: Context) -> Iterator[Hit]:
     if _regulated_minor(ctx):
-        problem = _dated_before_start(ctx.agreement.pupil.medical_visit_date, ctx.agreement.period.start)
+        years = limits.MEDICAL_OPINION_YEARS
+        problem = _dated_within(ctx.agreement.pupil.medical_visit_date, ctx.agreement.period.start, years)
         if problem:
-            yield Hit(("pupil", "medical_visit_date"), {"problem": problem})
+            yield Hit(("pupil", "medical_visit_date"), {"problem": problem, "years": _years(years)})
 
 
 @rule(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
-from convgen.calendar import Day, continuous_runs, rests
-from convgen.i18n import Msg, hours_text, weekday_date
+from convgen import limits
+from convgen.calendar import CUSTOM, HOLIDAYS, SUBDIVISION_NAMES, Day, Holiday, continuous_runs, public_holidays, rests
+from convgen.i18n import MONTHS_EN, MONTHS_FR, Lang, Msg, hours_fr, hours_text, weekday_date
 from convgen.loading import FieldPath
 from convgen.rules.base import Context, Hit
 from convgen.values import Slot, clock
@@ -21,6 +23,14 @@ def week_cause(ctx: Context, week: list[Day]) -> FieldPath:
         if day.is_exception and day.minutes > sum(slot.minutes for slot in weekly.slots(day.date.weekday())):
             return day.source
     return WEEKLY
+
+
+def minor_week(ctx: Context, week: list[Day]) -> bool:
+    """A minor's week: the pupil is under 18 on some date of the period in it (rules.md).
+
+    Ages only grow, so its first date decides; every other week is an adult's.
+    """
+    return bool(week) and ctx.band(week[0].date) is not None
 
 
 def worked_weeks(ctx: Context) -> Iterator[tuple[list[Day], Day, int]]:
@@ -42,14 +52,20 @@ def days_over(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, int]]:
             yield day, limit
 
 
-def break_hits(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None]) -> Iterator[Hit]:
-    """Days with continuous work beyond the maximum; rule_of gives (maximum, break) on a date, or None."""
+def break_hits(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None], *, due_at_maximum: bool = False) -> Iterator[Hit]:
+    """Days with too long a run of continuous work; rule_of gives (maximum, break) on a date, or None.
+
+    A run longer than the maximum fails; with `due_at_maximum`, one that reaches it fails too
+    (an adult's break is due as soon as the run reaches 6 h, a minor's beyond 4 h 30).
+    """
     for day in ctx.days or []:
         rule = rule_of(day.date) if day.worked else None
         if rule is None:
             continue
         maximum, min_break = rule
-        run = next((run for run in continuous_runs(day.slots, min_break) if run.worked > maximum), None)
+        # Past the maximum, or at it when the break is due as the run reaches it.
+        allowed = maximum - 1 if due_at_maximum else maximum
+        run = next((run for run in continuous_runs(day.slots, min_break) if run.worked > allowed), None)
         if run is not None:
             params = {
                 "worked": hours_text(run.worked),
@@ -91,3 +107,100 @@ def holiday_hint(day: Day) -> Msg:
         " Pour en faire un jour de repos, ajoutez « {date}: [] » sous schedule.exceptions.",
         " To make it a rest day, add '{date}: []' under schedule.exceptions.",
     ).fill(date=day.date.isoformat())
+
+
+def named_days(ctx: Context, days_of: Callable[..., dict[dt.date, str]], **options: object) -> dict[dt.date, Msg]:
+    """Days of a calendar reading (calendar.public_holidays, customary_days) over the period, named in both languages."""
+    period = ctx.agreement.period
+    if period.end < period.start:
+        return {}
+    postal_code = ctx.agreement.host.address.postal_code
+    french = days_of(postal_code, period.start, period.end, "fr", **options)
+    english = days_of(postal_code, period.start, period.end, "en", **options)
+    return {date: Msg(name, english.get(date, name)) for date, name in french.items()}
+
+
+def minor_holidays(ctx: Context) -> dict[dt.date, Msg]:
+    """The days a minor does not work: the legal public holidays, and Saint-Martin's 28 May (rules.md)."""
+    return named_days(ctx, public_holidays, minors=True)
+
+
+# The catalogue's limits are written from the figures of convgen.limits, so that the page
+# `convgen rules` prints cannot drift from what the checks apply.
+
+T = TypeVar("T")
+
+
+def _ages(low: int, high: int, lang: Lang) -> str:
+    if low <= 0:
+        return f"avant {high + 1} ans" if lang == "fr" else f"under {high + 1}"
+    if low == high:
+        return f"à {low} ans" if lang == "fr" else f"at {low}"
+    if high == low + 1:
+        return f"à {low} et {high} ans" if lang == "fr" else f"at {low} and {high}"
+    return f"de {low} à {high} ans" if lang == "fr" else f"from {low} to {high}"
+
+
+def by_age(bands: Iterable[limits.MinorBand], value_of: Callable[[limits.MinorBand], T]) -> list[tuple[Msg, T]]:
+    """The bands' values with the ages they apply at, neighbouring bands of equal value merged."""
+    merged: list[list] = []
+    for item in bands:
+        value = value_of(item)
+        if merged and merged[-1][2] == value and merged[-1][1] + 1 == item.min_age:
+            merged[-1][1] = item.max_age
+        else:
+            merged.append([item.min_age, item.max_age, value])
+    return [(Msg(_ages(low, high, "fr"), _ages(low, high, "en")), value) for low, high, value in merged]
+
+
+def hours_by_age(bands: Iterable[limits.MinorBand], value_of: Callable[[limits.MinorBand], int]) -> Msg:
+    """« 7 h avant 16 ans, 8 h à 16 et 17 ans » / « 7 h under 16, 8 h at 16 and 17 »."""
+    parts = [(hours_fr(value), ages) for ages, value in by_age(bands, value_of)]
+    return Msg(
+        ", ".join(f"{duration} {ages.fr}" for duration, ages in parts), ", ".join(f"{duration} {ages.en}" for duration, ages in parts)
+    )
+
+
+def clock_text(minutes: int) -> Msg:
+    """A time of day in a limit: « 6 h », « 21 h 30 » / « 06:00 »."""
+    return Msg(hours_fr(minutes), clock(minutes))
+
+
+def _day_named(item: Holiday) -> Msg:
+    """« Fête de Victor Schoelcher, 21 juillet »; a day that moves with Easter by its name alone."""
+    if item.month_day is None:
+        return Msg(item.fr, item.en)
+    month, day = item.month_day
+    return Msg(f"{item.fr}, {day} {MONTHS_FR[month - 1]}", f"{item.en}, {day} {MONTHS_EN[month - 1]}")
+
+
+def days_by_place(items: Iterable[Holiday]) -> Msg:
+    """« Guadeloupe, Martinique, Saint-Martin : Vendredi saint, Mi-Carême ; Saint-Martin : … »."""
+    order = list(SUBDIVISION_NAMES)
+    groups: dict[frozenset[str] | None, list[Holiday]] = {}
+    for item in items:
+        groups.setdefault(item.where, []).append(item)
+    parts = []
+    for where, same in groups.items():
+        places = ", ".join(SUBDIVISION_NAMES[code] for code in sorted(where or (), key=order.index))
+        parts.append((places, [_day_named(item) for item in same]))
+    return Msg(
+        " ; ".join(f"{places} : {', '.join(day.fr for day in days)}" for places, days in parts),
+        "; ".join(f"{places}: {', '.join(day.en for day in days)}" for places, days in parts),
+    )
+
+
+def customary_limit(holidays: Iterable[Holiday] = HOLIDAYS) -> Msg:
+    days = days_by_place(item for item in holidays if item.status == CUSTOM)
+    return Msg(
+        f"travail prévu un jour chômé par la seule coutume locale, qui n'est pas un jour férié légal : à confirmer avec l'organisme d'accueil ({days.fr})",
+        f"work planned on a day kept off by local custom only, which is not a legal public holiday: to be confirmed with the host ({days.en})",
+    )
+
+
+def minor_holidays_limit(holidays: Iterable[Holiday] = HOLIDAYS) -> Msg:
+    days = days_by_place(item for item in holidays if item.status == CUSTOM and item.off_for_minors)
+    return Msg(
+        f"aucun travail un jour férié légal du lieu de l'organisme d'accueil (fêtes nationales ; Alsace-Moselle ; abolition de l'esclavage outre-mer), ni les jours de pratique locale chômés pour les mineurs ({days.fr})",
+        f"no work on a legal public holiday of the host's place (national days; Alsace-Moselle; abolition of slavery overseas), nor on the days of local practice kept off for minors ({days.en})",
+    )
