@@ -873,7 +873,10 @@ def pfmp_limits_box(doc) -> None:
     bullet(cell, "{{ limits.daily_rest|hours_fr }} consécutives de repos quotidien ;")
     bullet(cell, "{{ limits.weekly_max|hours_fr }} maximum par semaine ;")
     # L3121-16: the break is due as soon as daily work reaches six hours.
-    bullet(cell, "une pause d'au moins {{ limits.break_minutes|int }} minutes consécutives dès {{ limits.break_after|hours_fr }} de travail quotidien.")
+    bullet(
+        cell,
+        "une pause d'au moins {{ limits.break_minutes|int }} minutes consécutives dès {{ limits.break_after|hours_fr }} de travail quotidien.",
+    )
     tag(cell, "endif")
     tidy_cell(cell)
 
