@@ -4,6 +4,7 @@ together (files, folders, campaign rows), whatever --jobs, and each finding name
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import build_case, example_text, other_pupil
@@ -56,6 +57,10 @@ def test_the_text_report_says_which_other_file_and_how_many_hours(cli, workdir: 
     assert result.exit_code == 1
     assert "a.yaml:" in result.stdout and "[GRATIFICATION_REQUIRED]" in result.stdout
     assert "en comptant b.yaml (175 h)" in result.stdout and "en comptant a.yaml (175 h)" in result.stdout
+    # Each quotes its own YAML line, as a finding of one file does, whatever --jobs.
+    for jobs in ("1", "2"):
+        quoted = cli("validate", "a.yaml", "b.yaml", "--jobs", jobs).stdout
+        assert len(re.findall(r"^ +\d+ \| +gratification: null", quoted, flags=re.M)) == 2, quoted
     github = cli("validate", "a.yaml", "b.yaml", "--format", "github")
     assert github.stdout.count("::error file=") == 2 and "title=GRATIFICATION_REQUIRED" in github.stdout
 

@@ -62,13 +62,23 @@ class FileResult:
         return source.line_text(finding.line) if source is not None else None
 
     def slim(self) -> FileResult:
-        """What reports need, without the agreement and the position of every key."""
-        quoted = {finding.file for finding in self.findings if finding.file}
+        """What reports need, without the agreement and the position of every key.
+
+        The lines findings quote are kept; for an agreement with a footprint, also the lines
+        a rule across agreements may quote once the whole run is checked."""
+        places = [location for _, location in self.footprint.places if location is not None] if self.footprint else []
+        quoted = {finding.file for finding in self.findings if finding.file} | {place.file for place in places if place.file}
+        kept = None
+        if self.source is not None and self.findings:
+            kept = SourceMap(lines=self.source.lines)
+        elif self.source is not None and places:
+            wanted = {place.line for place in places if place.file is None}
+            kept = SourceMap(lines=[line if number in wanted else "" for number, line in enumerate(self.source.lines, 1)])
         return replace(
             self,
             agreement=None,
             context=None,
-            source=SourceMap(lines=self.source.lines) if self.source is not None and self.findings else None,
+            source=kept,
             quotes={name: source for name, source in self.quotes.items() if name in quoted},
         )
 
