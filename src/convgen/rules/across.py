@@ -365,7 +365,7 @@ def period_max_length(peers: Peers) -> Iterator[Hit]:
         "que sur des jours de repos, sont permises)",
         "no worked date shared by two agreements of the same pupil (periods that only touch, or overlap on rest days only, are fine)",
     ),
-    article="Un élève n'est qu'à un endroit à la fois",
+    article=None,  # no text needed: a pupil is in one place at a time
     message=Msg(
         "{day} : l'élève est aussi attendu ce jour-là selon {others} ({count} {dates} travaillées en commun) ; "
         "un élève ne peut suivre deux périodes à la fois : corrigez les dates de l'une des conventions.",
