@@ -66,7 +66,7 @@ class FileResult:
 
         The lines findings quote are kept; for an agreement with a footprint, also the lines
         a rule across agreements may quote once the whole run is checked."""
-        places = [location for _, location in self.footprint.places if location is not None] if self.footprint else []
+        places = [location for location in self.footprint.places.values() if location is not None] if self.footprint else []
         quoted = {finding.file for finding in self.findings if finding.file} | {place.file for place in places if place.file}
         kept = None
         if self.source is not None and self.findings:

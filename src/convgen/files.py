@@ -131,19 +131,8 @@ def _write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
         if done is not None:
             return
         _unnamed_works = False
-    scratch = _scratch_of.get(folder)
-    if scratch is None:
-        scratch = _scratch_of[folder] = _scratch_dir(folder)
-    # A name no other process or write uses (pid, serial), created exclusively; the
-    # mode is the one any new file gets (the umask applies), as after a plain write.
-    tmp = scratch / f".{path.name}.{os.getpid()}.{next(_serial)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    tmp = _write_new(_scratch_for(folder), path.name, data, durable)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -154,18 +143,32 @@ def stage(target: Path, data: bytes) -> Path:
     """Write `data` where `place` can later move it to `target` in one rename, leaving OUT
     untouched meanwhile: a run writes every document first, and puts them in place only
     once the rules across its agreements have passed."""
-    folder = target.parent
+    return _write_new(_scratch_for(target.parent), target.name, data)
+
+
+def _scratch_for(folder: Path) -> Path:
+    """The scratch place of a folder of OUT, which may not exist yet (made when a document is placed)."""
     scratch = _scratch_of.get(folder)
     if scratch is None:
         anchor = folder
         while not anchor.exists() and anchor.parent != anchor:
-            anchor = anchor.parent  # OUT's folders are made when a document is placed
+            anchor = anchor.parent  # a new folder is on its parent's file system
         scratch = _scratch_of[folder] = _scratch_dir(anchor)
-    tmp = scratch / f".{target.name}.{os.getpid()}.{next(_serial)}.tmp"
+    return scratch
+
+
+def _write_new(scratch: Path, name: str, data: bytes, durable: bool = False) -> Path:
+    """A new file in the scratch place holding `data`, under a name no other process or
+    write uses (pid, serial), created exclusively; the mode is the one any new file gets
+    (the umask applies), as after a plain write."""
+    tmp = scratch / f".{name}.{os.getpid()}.{next(_serial)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

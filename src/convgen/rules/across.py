@@ -56,11 +56,11 @@ class Footprint:
     host_name: str
     first_day: dt.date
     worked: frozenset[dt.date]
-    minutes: tuple[tuple[int, int], ...]  # (school year, minutes of presence planned in it)
+    minutes: dict[int, int]  # school year → minutes of presence planned in it
     calendar_years: tuple[int, ...]
     gratification: Decimal | None
     agricultural: bool
-    places: tuple[tuple[FieldPath, Location | None], ...]
+    places: dict[FieldPath, Location | None]
 
     def same_pupil(self, other: Footprint) -> bool:
         if self.ine is not None and other.ine is not None:
@@ -77,10 +77,10 @@ class Footprint:
         return self.first_day == other.first_day and self.same_pupil(other) and self.same_host(other)
 
     def minutes_in(self, year: int) -> int:
-        return dict(self.minutes).get(year, 0)
+        return self.minutes.get(year, 0)
 
     def place(self, path: FieldPath) -> Location | None:
-        return dict(self.places).get(path)
+        return self.places.get(path)
 
 
 def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) -> Footprint | None:
@@ -104,11 +104,11 @@ def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) ->
         host_name=host.name,
         first_day=period.start,
         worked=frozenset(day.date for day in ctx.days if day.worked),
-        minutes=tuple(sorted(minutes.items())),
+        minutes=dict(sorted(minutes.items())),
         calendar_years=tuple(range(period.start.year, period.end.year + 1)),
         gratification=gratification.hourly_amount if gratification is not None else None,
         agricultural=agreement.school.agricultural,
-        places=tuple((field, locate(field)) for field in PLACES),
+        places={field: locate(field) for field in PLACES},
     )
 
 
@@ -131,7 +131,7 @@ class Peers:
 
     def over(self, threshold: int) -> tuple[int, int, list[tuple[Footprint, int]]] | None:
         """The first school year whose presence at this host passes `threshold`: (year, total, others)."""
-        for year, _ in self.own.minutes:
+        for year in self.own.minutes:
             total, added = self.presence(year)
             if total > threshold:
                 return year, total, added
@@ -173,8 +173,19 @@ def _counting(added: list[tuple[Footprint, int]]) -> Msg:
     )
 
 
-def _related(added: Iterable[tuple[Footprint, int]] | Iterable[Footprint]) -> tuple[str, ...]:
-    return tuple(item[0].path if isinstance(item, tuple) else item.path for item in added)
+def _related(others: Iterable[Footprint]) -> tuple[str, ...]:
+    return tuple(other.path for other in others)
+
+
+AT_HOST = Msg(
+    "convention de PFMP, avec les autres conventions du même élève chez le même organisme la même année scolaire",
+    "PFMP agreement, with the pupil's other agreements at the same host in the same school year",
+)
+
+
+def _presence(peers: Peers, year: int, total: int, added: list[tuple[Footprint, int]]) -> dict[str, object]:
+    """The message values of a presence summed at one host: how much, where, when, and with whom."""
+    return {"total": hours_text(total), "host": peers.own.host_name, "year": school_year_text(year), "counting": _counting(added)}
 
 
 @rule(
@@ -183,10 +194,7 @@ def _related(added: Iterable[tuple[Footprint, int]] | Iterable[Footprint]) -> tu
     kinds=PFMP,
     group="pfmp",
     scope="run",
-    applies_to=Msg(
-        "convention de PFMP, avec les autres conventions du même élève chez le même organisme la même année scolaire",
-        "PFMP agreement, with the pupil's other agreements at the same host in the same school year",
-    ),
+    applies_to=AT_HOST,
     limit=Msg(
         "plus de {threshold} de présence ({days} jours de 7 h : plus de deux mois) chez un même organisme sur l'année scolaire, "
         "conventions du même élève additionnées : finance.gratification est renseignée ; {agricultural} dans l'enseignement agricole",
@@ -211,16 +219,9 @@ def gratification_required(peers: Peers) -> Iterator[Hit]:
         return
     year, total, added = peers.gratification_required
     threshold, months = gratification_threshold(own)
-    params = {
-        "total": hours_text(total),
-        "host": own.host_name,
-        "year": school_year_text(year),
-        "counting": _counting(added),
-        "threshold": hours_text(threshold),
-        "months": months,
-    }
+    params = {**_presence(peers, year, total, added), "threshold": hours_text(threshold), "months": months}
     article = limits.L124_6_AGRICULTURAL if own.agricultural else None
-    yield Hit(GRATIFICATION, params, related=_related(added), article=article)
+    yield Hit(GRATIFICATION, params, related=_related(other for other, _ in added), article=article)
 
 
 M_RATE_OUTDATED = Msg(
@@ -284,7 +285,7 @@ def gratification_minimum(peers: Peers) -> Iterator[Hit]:
             "hourly": euros(highest.hourly),
             "total": hours_text(total),
         }
-        yield Hit(HOURLY_AMOUNT, params, related=_related(added))
+        yield Hit(HOURLY_AMOUNT, params, related=_related(other for other, _ in added))
 
 
 @rule(
@@ -321,10 +322,7 @@ def rate_table_outdated(peers: Peers) -> Iterator[Hit]:
     kinds=PFMP,
     group="pfmp",
     scope="run",
-    applies_to=Msg(
-        "convention de PFMP, avec les autres conventions du même élève chez le même organisme la même année scolaire",
-        "PFMP agreement, with the pupil's other agreements at the same host in the same school year",
-    ),
+    applies_to=AT_HOST,
     limit=Msg(
         "6 mois de présence au plus chez un même organisme sur l'année scolaire : {maximum} ({days} jours de 7 h, 22 jours par mois), "
         "conventions du même élève additionnées",
@@ -343,14 +341,8 @@ def period_max_length(peers: Peers) -> Iterator[Hit]:
     over = peers.over(limits.PERIOD_MAX_PRESENCE)
     if over is not None:
         year, total, added = over
-        params = {
-            "total": hours_text(total),
-            "host": peers.own.host_name,
-            "year": school_year_text(year),
-            "counting": _counting(added),
-            "maximum": hours_text(limits.PERIOD_MAX_PRESENCE),
-        }
-        yield Hit(PERIOD_END, params, related=_related(added))
+        params = {**_presence(peers, year, total, added), "maximum": hours_text(limits.PERIOD_MAX_PRESENCE)}
+        yield Hit(PERIOD_END, params, related=_related(other for other, _ in added))
 
 
 @rule(
