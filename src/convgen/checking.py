@@ -178,7 +178,7 @@ def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
     try:
         return _CAMPAIGN_KEY.search(read_limited(path, max_bytes)) is not None
     except OSError:
-        return False  # check_path says why it cannot be read
+        return False  # checking it says why it cannot be read
 
 
 # Campaigns read by this run: expand() reads each once, check_unit() takes its rows from
