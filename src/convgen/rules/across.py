@@ -264,9 +264,9 @@ def _minimum(own: Footprint) -> tuple[limits.Ceiling, int, list[int]]:
     ),
     article=limits.D124_8,
     message=Msg(
-        "gratification de {amount}/h, en dessous du minimum de {minimum}/h en {year} (15 % du plafond horaire de la sécurité sociale, {hourly}), "
+        "gratification de {amount}/h, en dessous du minimum de {minimum}/h en {year} ({rate} % du plafond horaire de la sécurité sociale, {hourly}), "
         "dû puisque la gratification est obligatoire ({total} de présence sur l'année scolaire) ({ref}).",
-        "gratification of {amount}/h, below the minimum of {minimum}/h in {year} (15 % of the social-security hourly ceiling, {hourly}), "
+        "gratification of {amount}/h, below the minimum of {minimum}/h in {year} ({rate} % of the social-security hourly ceiling, {hourly}), "
         "due since the gratification is required ({total} of presence in the school year) ({ref}).",
     ),
 )
@@ -283,6 +283,7 @@ def gratification_minimum(peers: Peers) -> Iterator[Hit]:
             "minimum": euros(minimum),
             "year": year,
             "hourly": euros(highest.hourly),
+            "rate": int(limits.GRATIFICATION_RATE * 100),
             "total": hours_text(total),
         }
         yield Hit(HOURLY_AMOUNT, params, related=_related(other for other, _ in added))
