@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -174,6 +175,20 @@ def test_deterministic_keeps_length_and_xref(conversions: Conversions) -> None:
             assert xref_offsets_valid(fixed)
             assert b"D:19800101000000Z" in fixed
             assert pdf.deterministic(fixed) == fixed
+
+
+@needs_soffice
+def test_real_output_is_a_whole_pdf(conversions: Conversions) -> None:
+    # The check that refuses a broken PDF must accept what this LibreOffice writes, before
+    # and after deterministic(), and cut anywhere it must refuse it.
+    for versions in conversions.raw:
+        for raw in versions:
+            for data in (raw, pdf.deterministic(raw)):
+                assert pdf._pdf_problem(io.BytesIO(data), len(data)) is None
+            for cut in (8, len(raw) // 2, len(raw) - 6):
+                assert pdf._pdf_problem(io.BytesIO(raw[:cut]), cut) is not None
+    for path in conversions.first + conversions.second:
+        assert pdf._file_problem(path) is None
 
 
 @needs_soffice
@@ -380,11 +395,13 @@ def test_missing_pdf_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 @posix_only
 def test_private_profile_and_headless_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen = tmp_path / "seen"
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(tiny_pdf(b"D:20261125022018Z'", ID_A))  # a PDF that is not whole is refused
     script = fake_soffice(
         tmp_path,
         f'printf "%s\\n" "$@" > "{seen}"\necho "DISPLAY=$DISPLAY HOME=$HOME TZ=$TZ" >> "{seen}"\n'
         'for a in "$@"; do case "$a" in --outdir) next=1;; *) [ -n "$next" ] && out="$a"; next=;; esac; done\n'
-        'for a in "$@"; do case "$a" in *.docx) b=$(basename "$a" .docx); printf "%%PDF-1.4\\n%%%%EOF\\n" > "$out/$b.pdf";; esac; done\n',
+        f'for a in "$@"; do case "$a" in *.docx) b=$(basename "$a" .docx); cp "{whole}" "$out/$b.pdf";; esac; done\n',
     )
     monkeypatch.setenv(pdf.ENV_VAR, str(script))
     monkeypatch.setenv("DISPLAY", ":99")
@@ -394,7 +411,7 @@ def test_private_profile_and_headless_environment(monkeypatch: pytest.MonkeyPatc
     lines = seen.read_text(encoding="utf-8").splitlines()
     assert lines[:3] == ["--headless", "--norestore", "--nolockcheck"]
     profile = lines[3].removeprefix("-env:UserInstallation=")
-    assert profile.startswith("file:///") and "convgen-soffice-" in profile
+    assert profile.startswith("file:///") and f"/convgen-{os.getpid()}-" in profile  # named after the run: swept if it is killed
     assert lines[-1].startswith("DISPLAY= HOME=/") and lines[-1].endswith("TZ=UTC")
     assert [Path(line).name for line in lines if line.endswith(".docx")] == [f"{stem}.docx" for stem in STEMS]
 

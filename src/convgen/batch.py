@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import shutil
 import signal
-import tempfile
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from convgen.checking import FileResult, Unit, check_across, check_unit, expand
-from convgen.errors import ConvgenError, Interrupted, UsageError
+from convgen.checking import FileResult, Unit, check_across, check_unit, expand, files_read, unit_name, unit_stem
+from convgen.errors import INTERNAL_EXIT, ClashError, ConvgenError, InternalError, Interrupted, UsageError
 from convgen.files import discard, end_run, new_run, output_path, place, stage
-from convgen.i18n import Lang
-from convgen.inputs import Input
+from convgen.i18n import Lang, Msg
+from convgen.inputs import Input, name_key
 from convgen.loading import MAX_BYTES
 
 if TYPE_CHECKING:  # the DOCX stack is imported when rendering only: `validate` starts faster without it
@@ -42,6 +42,7 @@ class Options:
     max_size: int = MAX_BYTES
     jobs: int = 1
     render: bool = True  # False: check only (validate)
+    report: Path | None = None  # --report: may be neither read nor written by the run
 
 
 @dataclass
@@ -186,9 +187,27 @@ _worker: _Worker | None = None
 _parent = 0
 
 
-def _start_worker(options: Options, staging: Path | None) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its run (kill -9, a CI job cancelled): Linux kills it
+    when its parent dies; elsewhere it stops before its next agreement (_run_chunk)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # died between the fork and the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _start_worker(options: Options, staging: Path | None, parent: int) -> None:
     global _worker, _parent
-    _parent = os.getppid()
+    _parent = parent
+    _die_with_parent(parent)
     # Ctrl-C is the parent's to handle: it lets running work finish and says what was done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler, inherited by fork, is the parent's
@@ -202,7 +221,14 @@ def _run_chunk(jobs: list[tuple[int, Unit]]) -> list[Outcome]:
     for job in jobs:
         if os.getppid() != _parent:
             os._exit(1)  # the run was killed: finish no more than the document in hand
-        outcomes.append(_worker(job))
+        try:
+            outcomes.append(_worker(job))
+        except ConvgenError:
+            raise  # pickles itself (errors.py)
+        except Exception as error:
+            if os.environ.get("CONVGEN_DEBUG"):
+                raise
+            raise InternalError(type(error).__name__) from None
     return outcomes
 
 
@@ -236,7 +262,7 @@ def _run(
         return
     global _worker
     _worker = worker  # inherited by forked workers, compiled templates included
-    pool = ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_start_worker, initargs=(worker.options, worker.staging))
+    pool = ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_start_worker, initargs=(worker.options, worker.staging, os.getpid()))
     try:
         size = max(1, min(32, len(units) // (processes * 8)))
         numbered = list(enumerate(units))
@@ -266,10 +292,12 @@ def _run(
                     each(outcome)
             raise
     except BrokenProcessPool:
-        raise ConvgenError(
+        died = ConvgenError(
             "un processus de rendu s'est arrêté brutalement (mémoire insuffisante ?) : les documents déjà écrits sont complets.",
             hint="relancez avec moins de processus, par exemple --jobs 1.",
-        ) from None
+        )
+        died.exit_code = INTERNAL_EXIT  # the run failed, which says nothing of its agreements (1)
+        raise died from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -290,8 +318,12 @@ def render_all(
     progress: Callable[[Outcome], None] | None = None,
     started: Callable[[int], None] | None = None,
     checked: Callable[[Outcome], None] | None = None,
+    every: Sequence[Input] | None = None,
 ) -> list[Outcome]:
     """Check and render every agreement the inputs hold; `progress` hears of each, in order.
+
+    `every` is the whole run when `inputs` is one shard of it: output names are told
+    apart, and the report kept apart from them, across every shard.
 
     Three steps: every agreement is checked and its documents rendered aside (`checked`
     hears of each); the rules across agreements run on them all; then the documents of
@@ -308,8 +340,16 @@ def render_all(
     templates = Templates(options.template)
     if options.template is not None:
         templates.get("pfmp")  # a broken --template is reported before any input is read
-    units = expand(list(inputs), options.lang, options.max_size)
-    staging = Path(tempfile.mkdtemp(prefix="convgen-")) if options.format == "pdf" else None
+    everything = expand(list(every if every is not None else inputs), options.lang, options.max_size)
+    chosen = set(inputs) if every is not None else None
+    units = everything if chosen is None else [unit for unit in everything if unit.input in chosen]
+    _outputs_apart(everything, options)
+    if options.report is not None:
+        _report_apart(options.report, everything, options)
+    from convgen.files import temporary_folder
+
+    # Named after this process: should it be killed, a later run removes the staged documents.
+    staging = temporary_folder() if options.format == "pdf" else None
     outcomes: list[Outcome] = []
     stop = _Stop()
 
@@ -351,6 +391,93 @@ def render_all(
     return outcomes
 
 
+M_CLASH = Msg(
+    "« {first} » et « {second} » écriraient les mêmes documents ({target}.*) : rien n'a été écrit.",
+    "'{first}' and '{second}' would write the same documents ({target}.*): nothing was written.",
+)
+M_CLASHES = Msg("{count} paires de conventions écriraient les mêmes documents : rien n'a été écrit.",
+    "{count} pairs of agreements would write the same documents: nothing was written.")
+M_CLASH_HINT = Msg(
+    "renommez le fichier (une ligne de campagne est nommée d'après l'élève), ou rendez-les dans des dossiers --out différents.",
+    "rename the file (a campaign row is named after its pupil), or render them into different --out folders.",
+)
+M_REPORT_READ = Msg(
+    "--report « {report} » est un fichier que ce rendu lit ({path}) : le rapport l'écraserait ; rien n'a été écrit.",
+    "--report '{report}' is a file this run reads ({path}): the report would overwrite it; nothing was written.",
+)
+M_REPORT_WRITTEN = Msg(
+    "--report « {report} » est un des documents que ce rendu écrit : rien n'a été écrit.",
+    "--report '{report}' is one of the documents this run writes: nothing was written.",
+)
+M_REPORT_HINT = Msg("choisissez un autre nom, hors de --out, par exemple rapport.json.", "choose another name, outside --out, such as report.json.")
+MAX_CLASHES_SHOWN = 20
+
+
+def _outputs_apart(units: Sequence[Unit], options: Options) -> None:
+    """No two agreements of a run write the same path: said before anything is written.
+
+    Inputs named alike are already told apart (inputs.collect); what remains is a campaign
+    row named like a file of the folder that bears the campaign's name (`classe.yaml`'s
+    row dupont-lea and `classe/dupont-lea.yaml`). Guessing which one the school meant
+    would print one pupil's agreement under another's name.
+    """
+    seen: dict[str, Unit] = {}
+    clashes: list[tuple[Unit, Unit, PurePosixPath]] = []
+    for unit in units:
+        if unit.input.elsewhere or unit.input.undecodable or (unit.campaign and unit.row is None):
+            continue  # writes nothing
+        stem = unit_stem(unit)
+        first = seen.setdefault(name_key(stem), unit)
+        if first is not unit:
+            clashes.append((first, unit, stem))
+    if not clashes:
+        return
+    lang = options.lang
+    lines = [
+        M_CLASH.get(lang).format(first=unit_name(first), second=unit_name(second), target=(options.out / stem.as_posix()).as_posix())
+        for first, second, stem in clashes
+    ]
+    message = lines[0] if len(lines) == 1 else M_CLASHES.get(lang).format(count=len(lines))
+    shown = lines[:MAX_CLASHES_SHOWN] if len(lines) > 1 else []
+    if len(lines) > MAX_CLASHES_SHOWN:
+        shown.append(f"… (+{len(lines) - MAX_CLASHES_SHOWN})")
+    raise ClashError(message, hint=M_CLASH_HINT.get(lang), problems=shown)
+
+
+def _real(path: Path) -> Path:
+    # Links followed: a report named through a link to an input would still overwrite it.
+    return Path(os.path.realpath(path))
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    if _real(first) == _real(second):
+        return True
+    try:
+        return os.path.samefile(first, second)  # hard links
+    except OSError:
+        return False
+
+
+def _report_apart(report: Path, units: Sequence[Unit], options: Options) -> None:
+    """`--report` names neither a file the run reads (inputs, class lists, template) nor one it writes."""
+    lang = options.lang
+    read = files_read(list(units)) + ([options.template] if options.template is not None else [])
+    for path in read:
+        if _same_file(report, path):
+            raise UsageError(M_REPORT_READ.get(lang).format(report=report, path=path), hint=M_REPORT_HINT.get(lang))
+    target, out = _real(report), _real(options.out)
+    if not target.is_relative_to(out):
+        return
+    from convgen.document import COPY_IDS
+
+    wanted = name_key(PurePosixPath(target.relative_to(out).as_posix()))
+    suffixes = [f".{copy_id}.{options.format}" for ids in COPY_IDS.values() for copy_id in ids]
+    for unit in units:
+        stem = name_key(unit_stem(unit))
+        if wanted.startswith(stem) and wanted[len(stem) :] in suffixes:
+            raise UsageError(M_REPORT_WRITTEN.get(lang).format(report=report), hint=M_REPORT_HINT.get(lang))
+
+
 def _drop(outcome: Outcome) -> None:
     for staged, _ in outcome.staged:
         discard(staged)
@@ -358,16 +485,22 @@ def _drop(outcome: Outcome) -> None:
 
 
 def _place_all(outcomes: list[Outcome], stop: _Stop, progress: Callable[[Outcome], None] | None) -> None:
-    """Each valid agreement's copies into OUT, all of them or none (a signal waits for the last)."""
+    """Each valid agreement's copies into OUT, all of them or none (a signal waits for the
+    last; a write error puts back those already placed, so that no two versions of one
+    agreement are ever signed together)."""
+    from convgen.files import together
+
     for outcome in outcomes:
         if outcome.staged:
             with stop.hold():
+                target = outcome.staged[0][1]
                 try:
-                    for staged, target in outcome.staged:
-                        place(staged, target)
-                        outcome.outputs.append(target)
-                except OSError as error:
-                    raise _unwritable(outcome.staged[len(outcome.outputs)][1], error) from None
+                    with together() as placing:
+                        for staged, target in outcome.staged:
+                            place(staged, target)
+                except (OSError, UsageError) as error:
+                    raise _unwritable(target, error, outcome, outcomes, placing.unrestored) from None
+                outcome.outputs.extend(target for _, target in outcome.staged)
                 outcome.staged.clear()
         if progress is not None:
             progress(outcome)
@@ -397,8 +530,34 @@ def _convert(outcomes: list[Outcome], staging: Path, options: Options, hold: Cal
             outcome.staged.clear()
 
 
-def _unwritable(place: Path, error: OSError) -> UsageError:
-    return UsageError(
-        f"impossible d'écrire « {place} » : {error.strerror or error}.",
-        hint="vérifiez --out : le dossier doit être accessible en écriture.",
-    )
+def _unwritable(
+    place: Path,
+    error: OSError | UsageError,
+    outcome: Outcome | None = None,
+    outcomes: Sequence[Outcome] = (),
+    unrestored: Sequence[Path] = (),
+) -> UsageError:
+    """The error that stops a run; for an agreement's copies, what it left as it was and what was written before."""
+    if isinstance(error, UsageError):
+        message, hint = error.message, error.hint
+    else:
+        message = f"impossible d'écrire « {place} » : {error.strerror or error}."
+        hint = "vérifiez --out : le dossier doit être accessible en écriture."
+    if outcome is None:
+        return UsageError(message, hint=hint)
+    path = outcome.result.path
+    if unrestored:
+        verb = "n'a" if len(unrestored) == 1 else "n'ont"
+        kept = f" ATTENTION : {', '.join(f'« {target} »' for target in unrestored)} {verb} pas pu être remis comme avant : ne faites pas signer les exemplaires de {path} avant d'avoir relancé convgen."
+    else:
+        kept = f" Les exemplaires de {path} sont restés comme avant."
+    written = [target for done in outcomes for target in done.outputs]
+    agreements = sum(1 for done in outcomes if done.outputs)
+    if not written:
+        before = " Aucun document n'a été écrit."
+    elif len(written) == 1:
+        before = f" 1 document d'une convention précédente a été écrit, complet : « {written[0]} »."
+    else:
+        before = f" {len(written)} documents de {agreements} convention(s) précédente(s) ont été écrits, complets (de « {written[0]} » à « {written[-1]} »)."
+    again = "relancez ensuite la même commande : elle termine le travail."
+    return UsageError(message + kept + before, hint=f"{hint.rstrip('.')} ; {again}" if hint else again)

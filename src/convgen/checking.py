@@ -18,7 +18,7 @@ from convgen.rules.base import Context
 from convgen.validation import validate
 
 if TYPE_CHECKING:
-    from convgen.campaign import Campaign
+    from convgen.campaign import Campaign, ClassList
 
 
 @dataclass
@@ -37,7 +37,7 @@ class FileResult:
     file: str | None = None
     label: str | None = None
     origin: dict[str, Any] | None = None
-    quotes: dict[str, SourceMap] = field(default_factory=dict)
+    quotes: dict[str, ClassList] = field(default_factory=dict)
     # What the rules across agreements read of it (PFMP with a consistent calendar only).
     footprint: Footprint | None = None
 
@@ -58,8 +58,11 @@ class FileResult:
         return finding.file or self.file or self.path
 
     def line_text(self, finding: Finding) -> str | None:
-        source = self.quotes.get(finding.file) if finding.file else self.source
-        return source.line_text(finding.line) if source is not None else None
+        if finding.file:
+            # A class list is quoted one cell at a time (campaign.ClassList): a row is a pupil's record.
+            quotes = self.quotes.get(finding.file)
+            return quotes.cell_text(finding) if quotes is not None else None
+        return self.source.line_text(finding.line) if self.source is not None else None
 
     def slim(self) -> FileResult:
         """What reports need, without the agreement and the position of every key.
@@ -69,7 +72,12 @@ class FileResult:
         places = [location for location in self.footprint.places.values() if location is not None] if self.footprint else []
         quoted = {finding.file for finding in self.findings if finding.file} | {place.file for place in places if place.file}
         kept = None
-        if self.source is not None and self.findings:
+        if self.source is not None and self.file is not None and (self.findings or places):
+            # A campaign row: the campaign file and class list are every row's, so each row
+            # keeps only the lines it quotes (whole, they made the report quadratic in rows).
+            wanted = {finding.line for finding in self.findings if not finding.file} | {place.line for place in places if not place.file}
+            kept = self.source.only(wanted)  # campaign.RowSource
+        elif self.source is not None and self.findings:
             kept = SourceMap(lines=self.source.lines)
         elif self.source is not None and places:
             wanted = {place.line for place in places if place.file is None}
@@ -79,7 +87,11 @@ class FileResult:
             agreement=None,
             context=None,
             source=kept,
-            quotes={name: source for name, source in self.quotes.items() if name in quoted},
+            quotes={
+                name: source.only({at.line for at in [*self.findings, *places] if at.file == name and at.line})
+                for name, source in self.quotes.items()
+                if name in quoted
+            },
         )
 
 
@@ -92,6 +104,10 @@ M_INTERNAL = Msg(
 M_ELSEWHERE = Msg(
     "lien symbolique vers un fichier hors du dossier parcouru : non lu (nommez ce fichier lui-même sur la ligne de commande s'il doit l'être).",
     "symbolic link to a file outside the folder being read: not read (name that file itself on the command line if it should be).",
+)
+M_UNDECODABLE = Msg(
+    "nom de fichier qui n'est pas en UTF-8 (écrit par un autre système) : non lu ; renommez-le, par exemple sans accents.",
+    "file name that is not UTF-8 (written by another system): not read; rename it, for example without accents.",
 )
 M_UNREADABLE = Msg("fichier illisible : {reason}.", "unreadable file: {reason}.")
 
@@ -200,7 +216,7 @@ def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -
     _campaigns.clear()  # files may have changed since an earlier run in this process
     units: list[Unit] = []
     for item in inputs:
-        if item.elsewhere or not _looks_like_campaign(item.path, max_bytes):
+        if item.elsewhere or item.undecodable or not _looks_like_campaign(item.path, max_bytes):
             units.append(Unit(item))
             continue
         campaign = _campaign(item, lang, max_bytes)
@@ -214,8 +230,9 @@ def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -
 def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tuple[FileResult, PurePosixPath]:
     """Check one agreement; also gives the stem of its outputs under OUT."""
     item = unit.input
-    if item.elsewhere:
-        return FileResult(item.display, [Finding("YAML_SYNTAX", Severity.ERROR, M_ELSEWHERE.get(lang))]), item.rel
+    if item.elsewhere or item.undecodable:
+        message = (M_UNDECODABLE if item.undecodable else M_ELSEWHERE).get(lang)
+        return FileResult(item.display, [Finding("YAML_SYNTAX", Severity.ERROR, message)]), item.rel
     if not unit.campaign:
         return _read_and_check(item.path, item.display, lang, max_bytes), item.rel
     campaign = _campaign(item, lang, max_bytes)
@@ -227,3 +244,29 @@ def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tup
     result.file, result.label, result.quotes = item.display, row.label, campaign.quotes
     result.origin = {"campaign": item.display, "name": row.label, **row.origin}
     return result, item.rel / row.label
+
+
+def unit_stem(unit: Unit) -> PurePosixPath:
+    """Where a unit's outputs go under OUT, without suffix (known once `expand` has run)."""
+    if unit.row is None:
+        return unit.input.rel
+    return unit.input.rel / _campaigns_of(unit.input)[unit.row].label
+
+
+def unit_name(unit: Unit) -> str:
+    """How messages name a unit: its file, and a campaign row's name."""
+    if unit.row is None:
+        return unit.input.display
+    return f"{unit.input.display}#{_campaigns_of(unit.input)[unit.row].label}"
+
+
+def _campaigns_of(item: Input) -> list:
+    return next(campaign.rows for key, campaign in _campaigns.items() if key[0] == item.path and key[1] == item.display)
+
+
+def files_read(units: list[Unit]) -> list[Path]:
+    """Every file a run reads: its inputs and the class lists of its campaigns."""
+    paths = list(dict.fromkeys(unit.input.path for unit in units))
+    for campaign in _campaigns.values():
+        paths.extend(Path(display) for display in campaign.quotes)
+    return paths

@@ -18,7 +18,8 @@ from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
 from convgen import __version__
-from convgen.errors import ConvgenError, Interrupted
+from convgen.errors import INTERNAL_EXIT, ConvgenError, Interrupted
+from convgen.terminal import QuietStream, visible
 
 LANG_HELP = "Langue des messages : fr (défaut) ou en."
 
@@ -118,19 +119,27 @@ def handled(command: Callable[..., None]) -> Callable[..., None]:
         except Exception as error:
             if os.environ.get("CONVGEN_DEBUG"):
                 raise
-            _stderr().print(
-                f"[bold red]convgen : erreur interne[/] ({_escape(type(error).__name__)}). "
-                "Relancez avec CONVGEN_DEBUG=1 pour le détail, et signalez-la."
-            )
-            raise typer.Exit(1) from None
+            _internal_error(error)
+            raise typer.Exit(INTERNAL_EXIT) from None
 
     return run
 
 
+def _internal_error(error: BaseException) -> None:
+    # An error raised in a worker process (--jobs) comes back as itself: its kind is named
+    # the same, whichever process it happened in.
+    _stderr().print(
+        f"[bold red]convgen : erreur interne[/] ({_escape(getattr(error, 'kind', type(error).__name__))}). "
+        "Relancez avec CONVGEN_DEBUG=1 pour le détail, et signalez-la."
+    )
+
+
 def _escape(text: str) -> str:
+    """Text from input or the command line, made safe to print through rich: its markup is
+    not read, and what a terminal would act upon is shown escaped (terminal.visible)."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(visible(text))
 
 
 _UsageError = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
@@ -145,7 +154,8 @@ class _FrenchUsageError(_UsageError):  # type: ignore[misc, valid-type]
             lines.append(self.ctx.get_usage().strip())
             lines.append(f"Aide : {self.ctx.command_path} -h")
             lines.append("")
-        lines.append(f"Erreur : {self.message}")
+        # The message quotes the command line, which may hold a file name (a glob's).
+        lines.append("Erreur : " + "\n".join(visible(line) for line in self.message.split("\n")))
         typer.echo("\n".join(lines), err=True)
 
 
@@ -339,7 +349,7 @@ def validate(
     """Vérifie le format, la cohérence et les règles légales de conventions."""
     from convgen.batch import Options, check_all
     from convgen.inputs import collect, parse_shard, shard
-    from convgen.report import M_NOTHING, dumps, github_lines, json_report, print_text, summary_line
+    from convgen.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
 
     selected = parse_shard(shard_text, lang.value)
     inputs = shard(collect(paths, lang.value), selected)
@@ -355,8 +365,9 @@ def validate(
         print_text(_stdout(), results, strict, lang.value)
     else:
         _stdout().print(M_NOTHING.get(lang.value))
-    if not all(result.valid(strict) for result in results):
-        raise typer.Exit(1)
+    code = exit_code(results, strict)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command(cls=_Command)
@@ -372,9 +383,9 @@ def schema(
     if output is None:
         sys.stdout.write(text)
         return
-    from convgen.files import write_atomic
+    from convgen.files import write_user_file
 
-    write_atomic(output, text.encode("utf-8"))
+    write_user_file(output, text.encode("utf-8"))
     _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")
 
 
@@ -435,18 +446,12 @@ def render(
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
     from convgen.batch import Options, parse_copies, render_all
     from convgen.inputs import collect, parse_shard, shard
-    from convgen.report import RenderReporter, render_json
+    from convgen.report import RenderReporter, dumps, exit_code, render_json
 
     wanted = parse_copies(copies)
     selected = parse_shard(shard_text, lang.value)
-    inputs = shard(collect(paths, lang.value), selected)
-    if report is not None and any(item.path.resolve() == report.resolve() for item in inputs):
-        from convgen.errors import UsageError
-
-        raise UsageError(
-            f"--report « {report} » est un des fichiers d'entrée : le rapport l'écraserait.",
-            hint="choisissez un autre nom, par exemple rapport.json.",
-        )
+    everything = collect(paths, lang.value)
+    inputs = shard(everything, selected)
     options = Options(
         out=out,
         format=format.value,
@@ -456,11 +461,14 @@ def render(
         strict=strict,
         max_size=max_size,
         jobs=jobs or os.cpu_count() or 1,
+        report=report,
     )
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
     interrupted: Interrupted | None = None
     try:
-        outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started, checked=reporter.checked)
+        outcomes = render_all(
+            inputs, options, progress=reporter.done, started=reporter.started, checked=reporter.checked, every=everything
+        )
     except Interrupted as stop:
         # What was done is complete and said: the summary, the report, and what is left.
         interrupted, outcomes = stop, stop.done
@@ -477,15 +485,16 @@ def render(
                 "checking": interrupted.checking,
             }
     if report is not None:
-        from convgen.files import write_atomic
+        from convgen.files import write_user_file
 
-        write_atomic(report, (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_user_file(report, (dumps(summary) + "\n").encode("utf-8"))
     reporter.finished(outcomes, summary)
     if interrupted is not None:
         reporter.interrupted(interrupted.signum, outcomes, interrupted.total, interrupted.checking)
         raise typer.Exit(interrupted.exit_code)
-    if not all(outcome.result.valid(strict) for outcome in outcomes):
-        raise typer.Exit(1)
+    code = exit_code([outcome.result for outcome in outcomes], strict)
+    if code:
+        raise typer.Exit(code)
 
 
 template_app = typer.Typer(
@@ -506,13 +515,13 @@ def template_export(
 ) -> None:
     """Copie le modèle intégré, à ouvrir et adapter dans Word ou LibreOffice."""
     from convgen.errors import UsageError
-    from convgen.files import write_atomic
+    from convgen.files import is_stream, write_user_file
     from convgen.rendering import template_bytes
 
     target = output if output is not None else Path(f"modele-{kind.value}.docx")
-    if target.exists() and not force:
+    if target.exists() and not force and not is_stream(target):
         raise UsageError(f"« {target} » existe déjà : rien n'a été écrit.", hint="ajoutez --force pour le remplacer.")
-    write_atomic(target, template_bytes(kind.value))
+    write_user_file(target, template_bytes(kind.value))
     console = _stderr()
     console.print(f"[green]✓[/] {_escape(str(target))} écrit (modèle {kind.value}).")
     console.print(f"[dim]→ adaptez-le, puis : convgen template check {_escape(str(target))} --kind {kind.value}[/]")
@@ -547,4 +556,16 @@ def main() -> None:
     # without cycles. Objects alive after start-up are never scanned again.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    app()
+    if sys.stdout is not None:
+        sys.stdout = QuietStream(sys.stdout)
+    if sys.stderr is not None:
+        sys.stderr = QuietStream(sys.stderr)
+    try:
+        app()
+    except Exception as error:
+        # Raised outside a command, where handled() does not reach (the option parser,
+        # a callback): typer would print a traceback and exit with 1.
+        if os.environ.get("CONVGEN_DEBUG"):
+            raise
+        _internal_error(error)
+        sys.exit(INTERNAL_EXIT)

@@ -28,6 +28,20 @@ class ExternalToolError(ConvgenError):
     exit_code = 3
 
 
+class ClashError(UsageError):
+    """Inputs of a run would write the same documents: said before anything is written.
+
+    `problems` names each pair of inputs; the message, the first.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(message, hint)
+        self.problems = problems or []
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.hint, self.problems))
+
+
 class TemplateError(UsageError):
     """A DOCX template is unusable: not a DOCX, Jinja syntax error, unknown name.
 
@@ -59,3 +73,19 @@ class Interrupted(ConvgenError):
         # rules across agreements had not yet passed.
         self.checking = checking
         self.exit_code = 128 + signum
+
+
+INTERNAL_EXIT = 70
+"""Exit code of an internal error, a bug of convgen rather than a problem of its input or
+its command line: BSD's EX_SOFTWARE (sysexits.h, "internal software error"), so that a
+script tells it apart from 1, an agreement with errors, and never takes a crash for a
+verdict on the agreements."""
+
+
+class InternalError(Exception):
+    """A bug met in a worker process, carried back to the run by its kind alone: the
+    exception itself may not survive pickling, and its message may hold personal data."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind

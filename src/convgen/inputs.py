@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from convgen.errors import UsageError
@@ -25,6 +26,9 @@ class Input:
     # A folder of agreement files comes from many hands; such a link could make convgen
     # quote the lines of any file it can read (a key, .git/config) in its findings.
     elsewhere: bool = False
+    # Its name is not UTF-8 (bytes from another system's encoding): reported, never read,
+    # since no output name or message could say it faithfully.
+    undecodable: bool = False
 
 
 def _leads_out(path: Path, root: Path) -> bool:
@@ -34,6 +38,45 @@ def _leads_out(path: Path, root: Path) -> bool:
         return not path.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError):
         return True
+
+
+def _undecodable(text: str) -> bool:
+    # Python hands a name's undecodable bytes over as lone surrogates (surrogateescape).
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def shown(text: str) -> str:
+    """A path as it can be printed: undecodable bytes written \\xNN."""
+    if not _undecodable(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _input(path: Path, display: str, rel: PurePosixPath, elsewhere: bool = False) -> Input:
+    if _undecodable(display) or _undecodable(str(path)):
+        return Input(path, shown(display), PurePosixPath(shown(rel.as_posix())), elsewhere, undecodable=True)
+    return Input(path, display, rel, elsewhere)
+
+
+def name_key(rel: PurePosixPath) -> str:
+    """What two output names must not share: the name as written in OUT (each component
+    made safe, long ones shortened), compared as Windows and macOS file systems do,
+    without regard to case or Unicode normalisation (é typed as one or two characters)."""
+    from convgen.files import fitted_component
+
+    parts = [fitted_component(part) for part in rel.parts if part not in ("", "/")] or ["_"]
+    return unicodedata.normalize("NFC", "/".join(parts)).casefold()
+
+
+def _path_order(path: Path) -> tuple[str, str]:
+    text = path.as_posix()
+    return text.casefold(), text
+
+
+def _as_typed(rel: PurePosixPath) -> bool:
+    from convgen.files import fitted_component
+
+    return all(fitted_component(part) == part for part in rel.parts)
 
 
 def _is_yaml(path: Path) -> bool:
@@ -54,7 +97,7 @@ def _from_directory(root: Path, display_root: str) -> list[Input]:
                 continue
             relative = PurePosixPath(path.relative_to(root).as_posix())
             display = (PurePosixPath(display_root) / relative).as_posix() if display_root not in ("", ".") else relative.as_posix()
-            found.append(Input(path, display, _stem(relative), _leads_out(path, root)))
+            found.append(_input(path, display, _stem(relative), _leads_out(path, root)))
     return sorted(found, key=lambda item: item.rel.as_posix())
 
 
@@ -81,7 +124,7 @@ def _from_glob(pattern: str) -> list[Input]:
                 relative = PurePosixPath(path.relative_to(base).as_posix())
             except ValueError:
                 relative = PurePosixPath(path.name)
-            found.append(Input(path, match, _stem(relative), _leads_out(path, base)))
+            found.append(_input(path, match, _stem(relative), _leads_out(path, base)))
     return found
 
 
@@ -113,7 +156,7 @@ def collect(paths: list[str] | None, lang: Lang = "fr") -> list[Input]:
             if not found:
                 raise UsageError(M_EMPTY_DIR.get(lang).format(raw=raw))
         elif path.is_file():
-            found = [Input(path, raw, _stem(PurePosixPath(path.name)))]
+            found = [_input(path, raw, _stem(PurePosixPath(path.name)))]
         elif _MAGIC & set(raw):
             found = _from_glob(raw)
             if not found:
@@ -136,25 +179,31 @@ def collect(paths: list[str] | None, lang: Lang = "fr") -> list[Input]:
 def _apart(inputs: list[Input]) -> list[Input]:
     """Inputs whose outputs would share a name keep the folders that tell them apart.
 
-    `a/dupont.yaml b/dupont.yaml` write OUT/a/dupont.* and OUT/b/dupont.*; names are
-    compared ignoring case, as Windows and macOS file systems do.
+    `a/dupont.yaml b/dupont.yaml` write OUT/a/dupont.* and OUT/b/dupont.*. Names are
+    compared as written in OUT (`name_key`): `a:b.yaml` and `a_b.yaml`, `CON.yaml` and
+    `_CON.yaml`, `Dupont.yaml` and `dupont.yaml` would write the same files; the later
+    one gets `-2` (then `-3`, …): a name that OUT keeps as typed comes first, then path
+    order (regardless of case first), whatever the order on the command line.
     """
     groups: dict[str, list[int]] = {}
     for index, item in enumerate(inputs):
-        groups.setdefault(item.rel.as_posix().casefold(), []).append(index)
+        groups.setdefault(name_key(item.rel), []).append(index)
     result = list(inputs)
     taken = {key for key, indexes in groups.items() if len(indexes) == 1}
     for indexes in (indexes for indexes in groups.values() if len(indexes) > 1):
-        resolved = [inputs[index].path.resolve() for index in indexes]
-        common = Path(os.path.commonpath([path.parent for path in resolved]))
-        for index, path in zip(indexes, resolved):
+        resolved = {index: inputs[index].path.resolve() for index in indexes}
+        common = Path(os.path.commonpath([path.parent for path in resolved.values()]))
+        # A name written in OUT as it is typed keeps it (`a_b.yaml` is a_b, `a:b.yaml` a_b-2).
+        order = sorted(resolved, key=lambda index: (not _as_typed(inputs[index].rel), *_path_order(resolved[index])))
+        for index in order:
+            path = resolved[index]
             rel = _stem(PurePosixPath(path.relative_to(common).as_posix()))
             candidate, number = rel, 2
-            while candidate.as_posix().casefold() in taken:
+            while name_key(candidate) in taken:
                 candidate = rel.with_name(f"{rel.name}-{number}")
                 number += 1
-            taken.add(candidate.as_posix().casefold())
-            result[index] = Input(inputs[index].path, inputs[index].display, candidate, inputs[index].elsewhere)
+            taken.add(name_key(candidate))
+            result[index] = replace(inputs[index], rel=candidate)
     return result
 
 

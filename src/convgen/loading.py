@@ -10,6 +10,7 @@ the work an alias bomb or a recursive alias could cause.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -431,13 +432,138 @@ def _char_at(text: str, mark: Any) -> str | None:
     return None
 
 
+M_NO_COLON = Msg(
+    "syntaxe YAML invalide : il manque sans doute « : » après « {key} » ; écrivez « {fixed} ».",
+    "invalid YAML syntax: a ':' is probably missing after '{key}'; write '{fixed}'.",
+)
+M_COLON_SPACE = Msg(
+    "syntaxe YAML invalide : « : » doit être suivi d'une espace ; écrivez « {fixed} ».",
+    "invalid YAML syntax: ':' must be followed by a space; write '{fixed}'.",
+)
+M_NO_DASH = Msg(
+    "syntaxe YAML invalide : il manque sans doute « - » devant « {text} » : chaque élément d'une liste commence par « - ».",
+    "invalid YAML syntax: a '-' is probably missing before '{text}': each item of a list starts with '-'.",
+)
+M_NOT_KEY = Msg(
+    "syntaxe YAML invalide : ligne sans « : » au milieu de champs « clé: valeur » ; écrivez « clé: valeur »{more}.",
+    "invalid YAML syntax: a line without ':' among 'key: value' fields; write 'key: value'{more}.",
+)
+M_CONTINUED = Msg(
+    " ; si cette ligne continue le texte de « {key} », indentez-la davantage que « {key} » ou mettez ce texte entre guillemets",
+    "; if this line carries on the text of '{key}', indent it more than '{key}' or put that text in quotes",
+)
+
+# The keys of an agreement are English snake_case: a line that starts with such a word is a key.
+_KEY_WORD = re.compile(r"[a-z][a-z0-9_]*")
+_COMMENT = re.compile(r"(?:^|\s)#")
+# Characters that start something else than a plain text: quotes, brackets, anchors, tags, block texts…
+_NOT_PLAIN = "\"'[]{}&*!|>?%@`#"
+
+
+def _bare(line: str) -> str:
+    """A line without its indentation and its comment."""
+    return _COMMENT.split(line, maxsplit=1)[0].strip()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _item_column(line: str) -> int:
+    """Where a line's content starts once the "- " of list items are passed (0-based)."""
+    column = _indent(line)
+    while line[column : column + 2] == "- " or line[column:].rstrip() == "-":
+        column += 2
+        while line[column : column + 1] == " ":
+            column += 1
+    return column
+
+
+def _significant_before(lines: list[str], index: int) -> int | None:
+    """The line above index that holds something other than blanks and comments."""
+    for before in range(index - 1, -1, -1):
+        if _bare(lines[before]):
+            return before
+    return None
+
+
+def _missing_colon(lines: list[str], index: int, column: int, lang: Lang) -> Finding | None:
+    """The finding for a key written without its ":" at lines[index][column:], when the line clearly is one.
+
+    The YAML reader notices the missing ':' only where the next key starts, a line or more
+    below: the finding is put back on the line a person has to fix.
+    """
+    line = lines[index]
+    content = _bare(line[column:])
+    if not content or content[0] in _NOT_PLAIN or content.startswith(("- ", "---")) or content == "-":
+        return None
+    loc = Location(index + 1, column + 1, column + 1 + len(content))
+    above = _significant_before(lines, index)
+    if above is not None and _indent(lines[above]) == column and _bare(lines[above]).startswith("-"):
+        return _finding("YAML_SYNTAX", M_NO_DASH, lang, loc, text=_cut(content, 40))
+    word = content.split()[0]
+    head, colon, tail = word.partition(":")
+    if colon and tail and _KEY_WORD.fullmatch(head):
+        fixed = f"{head}: {content[len(head) + 1 :].lstrip()}"
+        return _finding("YAML_SYNTAX", M_COLON_SPACE, lang, loc._replace(end_column=column + 2 + len(head)), fixed=_cut(fixed))
+    # Two letters are more often a French word than a key ("en", "de", "la"): such a line may
+    # rather carry on the text of the key above, written less indented than YAML needs.
+    if _KEY_WORD.fullmatch(word) and (len(word) > 2 or "_" in word):
+        rest = content[len(word) :].strip()
+        fixed = f"{word}: {rest}" if rest else f"{word}:"
+        return _finding("YAML_SYNTAX", M_NO_COLON, lang, loc._replace(end_column=column + 1 + len(word)), key=word, fixed=_cut(fixed))
+    more = ""
+    if above is not None and _item_column(lines[above]) == column:
+        key, colon, value = _bare(lines[above][column:]).partition(": ")
+        if colon and _KEY_WORD.fullmatch(key) and value and value[0] not in _NOT_PLAIN:
+            more = M_CONTINUED.get(lang).format(key=key)
+    return _finding("YAML_SYNTAX", M_NOT_KEY, lang, loc, more=more)
+
+
+def _swallowed_key(lines: list[str], index: int, column: int) -> tuple[int, int] | None:
+    """Where the key-less line starts when a ':' at lines[index][column] is "not allowed".
+
+    A first key written without its ':' (`school:` then `  name Lycée` then `  uai: …`)
+    makes one text of its line and the next key, whose ':' then comes too late: the line
+    to fix is the key-less one above. None when the shape is any other.
+    """
+    line = lines[index] if index < len(lines) else ""
+    indent = _indent(line)
+    if line[column : column + 1] != ":" or line[column + 1 : column + 2] not in ("", " ") or line.find(":") != column:
+        return None
+    if not _KEY_WORD.fullmatch(line[indent:column].rstrip()):
+        return None
+    start = None
+    above: int | None = index
+    while (above := _significant_before(lines, above)) is not None:
+        text = lines[above]
+        content = _bare(text[indent:])
+        if _item_column(text) != indent or not content or content[0] in _NOT_PLAIN or ": " in content or content.endswith(":"):
+            break
+        start = above
+        if _indent(text) != indent:
+            break  # "- " opens the text: what is above is another item
+    if start is None or not _KEY_WORD.fullmatch(_bare(lines[start][indent:]).split()[0]):
+        return None
+    if _indent(lines[start]) == indent:
+        # The text must open a block ("key:" just above, less indented) or the document.
+        opener = _significant_before(lines, start)
+        if opener is not None and (_indent(lines[opener]) >= indent or not _bare(lines[opener]).endswith(":")):
+            return None
+    return start, indent
+
+
 def _syntax_finding(error: yaml.YAMLError, text: str, lang: Lang) -> Finding:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     if isinstance(error, yaml.reader.ReaderError):
-        line = text.count("\n", 0, error.position) + 1
-        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
         char = error.character if isinstance(error.character, str) else chr(error.character)
+        position = error.position
+        if not (0 <= position < len(text) and text[position] == char):
+            # libyaml counts bytes of UTF-8, the pure-Python reader characters.
+            position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
         return _finding("YAML_SYNTAX", M_CONTROL, lang, Location(line, column), char=f"U+{ord(char):04X}")
     loc = Location(mark.line + 1, mark.column + 1) if mark is not None else None
     lowered = problem.lower()
@@ -446,14 +572,24 @@ def _syntax_finding(error: yaml.YAMLError, text: str, lang: Lang) -> Finding:
     at_mark = _char_at(text, mark)
     if at_mark == "\t" or "'\\t'" in problem:
         return _finding("YAML_SYNTAX", M_TAB, lang, loc)
+    context = getattr(error, "context", None) or ""
+    opened = getattr(error, "context_mark", None)
+    if "could not find expected ':'" in lowered and context == "while scanning a simple key" and opened is not None:
+        # The reader names where the next key starts; the key without ':' is where it began reading.
+        lines = text.splitlines()
+        if opened.line < len(lines):
+            found = _missing_colon(lines, opened.line, opened.column, lang)
+            if found is not None:
+                return found
     if "mapping values are not allowed" in lowered:
-        return _finding("YAML_SYNTAX", M_COLON, lang, loc)
+        lines = text.splitlines()
+        start = _swallowed_key(lines, mark.line, mark.column) if mark is not None else None
+        found = _missing_colon(lines, *start, lang) if start is not None else None
+        return found or _finding("YAML_SYNTAX", M_COLON, lang, loc)
     if "nesting depth" in lowered:  # libyaml's own limit (PyYAML 6.0.4 and later), above convgen's
         return _finding("YAML_SYNTAX", M_TOO_DEEP, lang, loc, limit=MAX_DEPTH)
-    context = getattr(error, "context", None) or ""
     for fragment, explained in _EXPLAINED:
         if fragment in lowered or fragment in context:
-            opened = getattr(error, "context_mark", None)
             if fragment in _POINT_AT_OPENING and opened is not None:
                 loc = Location(opened.line + 1, opened.column + 1)
             return _finding("YAML_SYNTAX", M_SYNTAX, lang, loc, problem=explained.get(lang).format(char=at_mark or "?"))

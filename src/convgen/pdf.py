@@ -13,23 +13,25 @@ same bytes, as cli.md promises for every output.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from convgen.errors import ExternalToolError
-from convgen.files import write_atomic
+from convgen.files import place, stage, temporary_folder, together
 
 ENV_VAR = "CONVGEN_SOFFICE"
 EXECUTABLE_NAMES = ("soffice", "libreoffice")
@@ -38,6 +40,11 @@ BASE_TIMEOUT = 60.0
 TIMEOUT_PER_FILE = 2.0
 STDERR_LINES = 10
 _POLL_SECONDS = 0.05
+# After SIGKILL, how long the processes of a run may take to be gone; they take milliseconds.
+_GROUP_GONE_SECONDS = 5.0
+# A PDF of an agreement is well under 1 MB, even with images; anything larger is not one
+# of ours, and reading it to make it deterministic would hold it all in memory.
+MAX_PDF_BYTES = 200 << 20
 
 M_MISSING = "LibreOffice (soffice) est introuvable : il le faut pour --format pdf."
 M_BAD_ENV = "LibreOffice (soffice) est introuvable : {var} vaut « {value} », qui n'est pas un programme exécutable."
@@ -66,9 +73,9 @@ def find_soffice() -> str:
         found = shutil.which(name)
         if found:
             return found
-    for place in _install_places():
-        if _is_executable(place):
-            return str(place)
+    for candidate in _install_places():
+        if _is_executable(candidate):
+            return str(candidate)
     raise ExternalToolError(M_MISSING, H_INSTALL)
 
 
@@ -145,8 +152,10 @@ def convert(
     `soffice` start each. `timeout` applies to each batch; by default a batch gets
     60 s plus 2 s per file. On any failure every `soffice` is stopped, nothing is
     written to `out_dir` and ExternalToolError is raised: a run is converted whole.
-    `written(i)` hears of each PDF once in place; `guard` surrounds the writing (the
-    caller may hold signals there).
+    A PDF that is not whole (`_pdf_problem`) is such a failure. `written(i)` hears of
+    each PDF once in place; `guard` surrounds the writing (the caller may hold signals
+    there). No process of a batch is left once its `soffice` has ended, whatever the
+    way convert() returns.
     """
     # Absolute, so that soffice's working directory does not matter; not resolved, because
     # soffice names the PDF after the path it is given, even when that is a symbolic link.
@@ -168,18 +177,35 @@ def convert(
     runs: list[_Run] = []
     try:
         for batch in batches(sources, jobs):
-            runs.append(_Run.start(soffice, batch, timeout))
+            _Run.start(soffice, batch, timeout, runs)
         _wait(runs)
-        produced = [_produced(run, source) for run in runs for source in run.files]
-        with guard():  # once converted, the PDFs are written all together
-            for index, (pdf, target) in enumerate(zip(produced, targets, strict=True)):
-                write_atomic(target, deterministic(pdf.read_bytes()))
+        made = [(run, source, _produced(run, source)) for run in runs for source in run.files]
+        # All checked before the first is written: one PDF that is not whole stops the run
+        # with OUT as it was, as any other failure does.
+        for (run, source, pdf), target in zip(made, targets, strict=True):
+            problem = _file_problem(pdf)
+            if problem is not None:
+                raise _unusable(run, source, target, problem, nothing_written=True)
+        # Once converted, the PDFs are written all together: should one fail, those already
+        # placed are put back as they were, so that no agreement mixes two versions.
+        with guard(), together():
+            for index, ((run, source, pdf), target) in enumerate(zip(made, targets, strict=True)):
+                data = _read_pdf(pdf)
+                # Checked again as read: what is written is what was checked.
+                problem = _pdf_problem(io.BytesIO(data), len(data))
+                if problem is not None:
+                    raise _unusable(run, source, target, problem, nothing_written=index == 0)
+                place(stage(target, deterministic(data)), target)
                 if written is not None:
                     written(index)
         return list(targets)
     finally:
+        # Every group killed before any is waited for: a second Ctrl-C during the waits
+        # leaves none running.
         for run in runs:
-            run.stop()
+            run.kill()
+        for run in runs:
+            run.reap()
             shutil.rmtree(run.workdir, ignore_errors=True)
 
 
@@ -192,14 +218,19 @@ class _Run:
     process: subprocess.Popen[bytes]
     timeout: float
     deadline: float
+    # Set once every process of the batch is gone and soffice is reaped.
+    over: bool = False
 
     @property
     def out_dir(self) -> Path:
         return self.workdir / "out"
 
     @classmethod
-    def start(cls, soffice: str, files: list[Path], timeout: float | None) -> _Run:
-        workdir = Path(tempfile.mkdtemp(prefix="convgen-soffice-"))
+    def start(cls, soffice: str, files: list[Path], timeout: float | None, runs: list[_Run]) -> None:
+        """Start soffice on `files` and add the batch to `runs`, which the caller stops: a
+        Ctrl-C before start() returns must not leave soffice behind either."""
+        workdir = temporary_folder()  # named after this run: swept by a later one if it is killed
+        process: subprocess.Popen[bytes] | None = None
         try:
             (workdir / "out").mkdir()
             command = [
@@ -214,9 +245,10 @@ class _Run:
                 str(workdir / "out"),
                 *map(str, files),
             ]
+            limit = timeout if timeout is not None else BASE_TIMEOUT + TIMEOUT_PER_FILE * len(files)
             # Files rather than pipes: a long batch prints a line per file, and a full pipe
             # nobody reads while we wait on another batch would block soffice.
-            with open(workdir / "stdout.txt", "wb") as stdout, open(workdir / "stderr.txt", "wb") as stderr:
+            with _signals_deferred(), open(workdir / "stdout.txt", "wb") as stdout, open(workdir / "stderr.txt", "wb") as stderr:
                 process = subprocess.Popen(
                     command,
                     stdin=subprocess.DEVNULL,
@@ -226,23 +258,48 @@ class _Run:
                     env=_environment(workdir),
                     **_own_process_group(),
                 )
-        except OSError as error:
+                runs.append(cls(files, workdir, process, limit, time.monotonic() + limit))
+        except BaseException as error:
+            if runs and runs[-1].process is process:
+                raise  # the caller stops it, and removes its folder
+            if process is not None:
+                # Started, but failed before the caller could know of it.
+                orphan = cls(files, workdir, process, 0, 0)
+                orphan.kill()
+                orphan.reap()
             shutil.rmtree(workdir, ignore_errors=True)
-            raise ExternalToolError(f"impossible de lancer LibreOffice ({soffice}) : {error.strerror or error}.", H_INSTALL) from None
-        except BaseException:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if isinstance(error, OSError) and process is None:
+                message = f"impossible de lancer LibreOffice ({soffice}) : {error.strerror or error}."
+                raise ExternalToolError(message, H_INSTALL) from None
             raise
-        limit = timeout if timeout is not None else BASE_TIMEOUT + TIMEOUT_PER_FILE * len(files)
-        return cls(files, workdir, process, limit, time.monotonic() + limit)
 
-    def stop(self) -> None:
-        """Kill soffice and everything it started, unless it has ended; then reap it."""
-        if self.process.poll() is None:
+    def finish(self) -> int | None:
+        """soffice's exit code once it has ended and what it left running is gone; None while it runs."""
+        if not self.over:
+            if not _has_ended(self.process):
+                return None
+            # Exiting is not the end of the batch: a launcher can exit before soffice.bin, and
+            # anything soffice forked may still hold the files or the CPU.
+            self.kill()
+            self.reap()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL to soffice and everything it started, running or ended, unless already over."""
+        if not self.over:
             _kill_tree(self.process)
+
+    def reap(self) -> None:
+        """Wait for soffice (reaped) and the rest of its process group (gone), once killed."""
+        if self.over:
+            return
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if os.name == "posix":
+            _wait_group_gone(self.process.pid)
+        self.over = True
 
     def stderr_tail(self) -> list[str]:
         try:
@@ -254,7 +311,7 @@ class _Run:
         return lines[-STDERR_LINES:]
 
     def finished_pdfs(self) -> int:
-        return sum(1 for pdf in self.out_dir.glob("*.pdf") if _ends_like_pdf(pdf))
+        return sum(1 for pdf in self.out_dir.glob("*.pdf") if _file_problem(pdf) is None)
 
 
 def _environment(workdir: Path) -> dict[str, str]:
@@ -273,6 +330,30 @@ def _environment(workdir: Path) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM take effect when the block ends, through the handlers in place.
+
+    Raised between the fork and the end of Popen(), KeyboardInterrupt would lose the pid
+    of a soffice that runs, and nothing could stop it. Only the main thread has handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not None:  # None: set outside Python, could not be put back
+            previous[signum] = signal.signal(signum, lambda signum, frame: noted.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)
+
+
 def _own_process_group() -> dict[str, object]:
     # soffice is a launcher (shell script, oosplash) around soffice.bin: killing only the
     # child we started would leave the converter running.
@@ -285,7 +366,9 @@ def _kill_tree(process: subprocess.Popen[bytes]) -> None:
     if os.name == "posix":
         try:
             os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        except ProcessLookupError:
+            pass  # nothing left in the group
+        except PermissionError:  # a member that may not be signalled; macOS says so of a zombie group
             process.kill()
     else:
         subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True, check=False)
@@ -293,12 +376,67 @@ def _kill_tree(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
+def _has_ended(process: subprocess.Popen[bytes]) -> bool:
+    """Whether soffice has exited, leaving it unreaped where the system allows: until it is
+    reaped its pid, which is its group's id, cannot go to another process, so that killing
+    the group afterwards cannot hit a stranger."""
+    if process.returncode is not None:
+        return True
+    waitid = getattr(os, "waitid", None)
+    if os.name == "posix" and waitid is not None:
+        try:
+            return waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            pass  # already reaped: poll() records its exit code
+    return process.poll() is not None
+
+
+def _wait_group_gone(group: int) -> None:
+    # SIGKILL is delivered, not awaited: the group's processes take a moment to end.
+    deadline = time.monotonic() + _GROUP_GONE_SECONDS
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return _running_member(group)
+
+
+def _running_member(group: int) -> bool:
+    """Whether a process of the group still runs. One that has ended but that its new parent
+    (init, once soffice is gone) has not yet reaped holds nothing, and some containers' init
+    never reaps: such zombies count as gone."""
+    try:
+        entries = os.scandir("/proc")
+    except OSError:
+        return True  # no /proc (macOS): a zombie cannot be told from a running process
+    with entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    # The command name, in parentheses, may hold spaces and parentheses itself.
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 2 and fields[2] == str(group).encode() and fields[0] not in (b"Z", b"X"):
+                return True
+    return False
+
+
 def _wait(runs: list[_Run]) -> None:
     """Wait for every batch; the first failure or timeout stops the wait (the caller kills the rest)."""
     pending = list(runs)
     while pending:
         for run in list(pending):
-            code = run.process.poll()
+            code = run.finish()
             if code is None:
                 if time.monotonic() > run.deadline:
                     raise _timeout_error(run, runs)
@@ -340,14 +478,106 @@ def _produced(run: _Run, source: Path) -> Path:
     return pdf
 
 
-def _ends_like_pdf(path: Path) -> bool:
-    """Whether a PDF is complete, not the one soffice was writing when it was killed."""
+def _unusable(run: _Run, source: Path, target: Path, problem: str, nothing_written: bool) -> ExternalToolError:
+    what = f"LibreOffice (soffice) a produit un PDF inutilisable pour « {target} » : {problem}"
+    return _failure(run, what + (" ; rien n'a été écrit" if nothing_written else ""), source)
+
+
+# ---------------------------------------------------------------------------
+# Whole PDFs
+#
+# A PDF is read from its end: "startxref", the offset of its cross-reference section (a
+# table, or a stream object since PDF 1.5), then "%%EOF". A file cut short, another kind of
+# file renamed, or one whose offset leads nowhere would be refused by a PDF reader, or be
+# read as another document than the one soffice meant to write. Checking the few places
+# that prove the file whole costs a few kilobytes of reading; the objects are not parsed.
+
+_WS = rb"[\x00\t\n\x0c\r ]"  # white space as PDF defines it
+_HEADER = re.compile(rb"%PDF-[12]\.\d")
+# The specification puts %%EOF in the last 1024 bytes; LibreOffice's trailer before it is a
+# few hundred bytes. Nothing but white space may follow %%EOF.
+_TAIL_BYTES = 4096
+_END = re.compile(rb"startxref" + _WS + rb"+(\d{1,15})" + _WS + rb"+%%EOF" + _WS + rb"*\Z")
+# A table: "xref", the first subsection's header ("0 14"), its first 20-byte entry.
+_XREF_TABLE = re.compile(rb"xref" + _WS + rb"+(\d{1,10}) +(\d{1,10})" + _WS + rb"+(?=\d{10} \d{5} [fn])")
+_XREF_ENTRY_BYTES = 20
+_OBJECT = re.compile(rb"\d{1,10}" + _WS + rb"+\d{1,5}" + _WS + rb"+obj\b")
+_TYPE_XREF = re.compile(rb"/Type" + _WS + rb"*/XRef\b")
+# Room for an xref stream's dictionary, which comes before its data.
+_SECTION_BYTES = 4096
+
+
+def _file_problem(path: Path) -> str | None:
+    """What makes the PDF at `path` unusable (`_pdf_problem`), or None."""
     try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, path.stat().st_size - 1024))
-            return b"%%EOF" in handle.read()
-    except OSError:
-        return False
+        with _open_regular(path) as handle:
+            return _pdf_problem(handle, os.fstat(handle.fileno()).st_size)
+    except OSError as error:
+        return f"il est illisible ({error.strerror or error})"
+
+
+def _read_pdf(path: Path) -> bytes:
+    # Bounded: a file that grew since it was checked is caught by the second check.
+    with _open_regular(path) as handle:
+        return handle.read(MAX_PDF_BYTES + 1)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    # Not a link out of soffice's folder, nor a pipe that would block the open or the read.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"« {path.name} » n'est pas un fichier ordinaire")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _pdf_problem(handle: BinaryIO, size: int) -> str | None:
+    """Why the PDF `handle` holds (`size` bytes) is not whole, in French, or None if it is.
+
+    Whole means: it starts with "%PDF-1.x" (or 2.x), it ends with "startxref", an offset
+    and "%%EOF", and that offset is an xref table whose entries end before its trailer, the
+    trailer naming the document's root, or an xref stream object naming it.
+    """
+    if size == 0:
+        return "le fichier est vide"
+    if size > MAX_PDF_BYTES:
+        return f"il fait plus de {MAX_PDF_BYTES >> 20} Mo"
+    handle.seek(0)
+    if not _HEADER.match(handle.read(8)):
+        return "il ne commence pas par « %PDF- » suivi d'une version : ce n'est pas un PDF"
+    tail_start = max(0, size - _TAIL_BYTES)
+    handle.seek(tail_start)
+    tail = handle.read(_TAIL_BYTES)
+    end = _END.search(tail)
+    if end is None:
+        return "il est tronqué ou suivi d'autre chose : il ne se termine pas par « startxref », un nombre et « %%EOF »"
+    offset = int(end.group(1))
+    if offset >= size:
+        return "son « startxref » désigne un endroit hors du fichier"
+    handle.seek(offset)
+    section = handle.read(_SECTION_BYTES)
+    table = _XREF_TABLE.match(section)
+    if table is not None:
+        entries_end = offset + table.end() + _XREF_ENTRY_BYTES * int(table.group(2))
+        trailer = tail.rfind(b"trailer", max(0, entries_end - tail_start), end.start())
+        if trailer < 0:
+            if tail.rfind(b"trailer", 0, end.start()) >= 0 or entries_end > tail_start + end.start():
+                return "sa table des références (xref) est incomplète"
+            return "il n'a pas de « trailer » après sa table des références (xref)"
+        if b"/Root" not in tail[trailer : end.start()]:
+            return "son « trailer » ne désigne pas la racine du document (/Root)"
+        return None
+    heading = _OBJECT.match(section)
+    if heading is not None:
+        body = section.find(b"stream", heading.end())
+        dictionary = section[heading.end() : body] if body >= 0 else b""
+        if _TYPE_XREF.search(dictionary) and b"/Root" in dictionary:
+            return None
+    return "son « startxref » ne désigne pas une table des références (xref)"
 
 
 # ---------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from rich.text import Text
 
 from convgen import __version__
 from convgen.checking import FileResult
+from convgen.errors import INTERNAL_EXIT
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg, plural
+from convgen.terminal import json_visible, visible
 
 SEVERITY_WORD = {
     Severity.ERROR: Msg("erreur", "error"),
@@ -31,6 +33,15 @@ def summary(results: Sequence[FileResult], strict: bool = False) -> dict[str, in
         "errors": sum(r.errors for r in results),
         "warnings": sum(r.warnings for r in results),
     }
+
+
+def exit_code(results: Sequence[FileResult], strict: bool = False) -> int:
+    """A run's exit code (cli.md) from its results. convgen failing on one input is said as
+    that input's INTERNAL_ERROR finding, so that the batch goes on; the run still ends with
+    the code of an internal error, which a script must not take for an invalid agreement."""
+    if any(finding.rule == "INTERNAL_ERROR" for result in results for finding in result.findings):
+        return INTERNAL_EXIT
+    return 0 if all(result.valid(strict) for result in results) else 1
 
 
 def file_json(result: FileResult, strict: bool = False) -> dict[str, Any]:
@@ -57,11 +68,15 @@ def json_report(results: Sequence[FileResult], strict: bool = False, extras: Seq
 
 
 def dumps(report: dict[str, Any]) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2)
+    # A file name that is not UTF-8 holds lone surrogates, which stdout cannot encode as
+    # they are; they, C1 controls and bidi overrides are written as JSON escapes.
+    return json_visible(json.dumps(report, ensure_ascii=False, indent=2))
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # visible() first: a CR or LF from input is shown as "\r", "\n" rather than made a
+    # line break of the annotation; then GitHub's own escaping, as @actions/core does it.
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -114,7 +129,7 @@ def summary_line(results: Sequence[FileResult], strict: bool, lang: Lang) -> str
 def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
     """A finding as a compiler prints it: position, severity, rule, message, then the line with a caret."""
     text = Text()
-    where = result.file_of(finding)
+    where = visible(result.file_of(finding))
     if finding.line:
         where += f":{finding.line}"
         if finding.column:
@@ -123,11 +138,11 @@ def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
     text.append(SEVERITY_WORD[finding.severity].get(lang), style=SEVERITY_STYLE[finding.severity])
     text.append(f" [{finding.rule}] ", style="cyan")
     if result.label:
-        text.append(f"{result.label} › ", style="magenta")
+        text.append(f"{visible(result.label)} › ", style="magenta")
     if finding.field:
-        text.append(finding.field, style="bold")
+        text.append(visible(finding.field), style="bold")
         text.append(" : " if lang == "fr" else ": ")
-    text.append(finding.message)
+    text.append(visible(finding.message))
     quoted = result.line_text(finding)
     if quoted is not None:
         quoted = quoted.rstrip().replace("\t", " ")
@@ -139,15 +154,19 @@ def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
         lead = "…" if start else ""
         shown = quoted[start : start + MAX_QUOTE]
         text.append(f"\n  {number} | ", style="blue")
-        text.append(lead + shown + ("…" if start + MAX_QUOTE < len(quoted) else ""))
+        text.append(lead + visible(shown) + ("…" if start + MAX_QUOTE < len(quoted) else ""))
         if column < len(quoted) + 1:
             width = max((finding.end_column or 0) - (finding.column or 0), 1)
             width = min(width, max(len(shown) - (column - start), 1))
+            # The caret counts what is shown: an escaped character takes two to six columns.
+            before = len(visible(quoted[start:column]))
+            span = quoted[column : column + width]
+            width = len(visible(span)) if span else width
             text.append(f"\n  {pad} | ", style="blue")
-            text.append(" " * (len(lead) + column - start) + "^" * width, style=SEVERITY_STYLE[finding.severity])
+            text.append(" " * (len(lead) + before) + "^" * width, style=SEVERITY_STYLE[finding.severity])
     if finding.article:
         text.append(f"\n  {' ' * len(str(finding.line or ''))} = ", style="blue")
-        text.append(finding.article, style="italic")
+        text.append(visible(finding.article), style="italic")
     return text
 
 
@@ -164,7 +183,8 @@ def emit(console: Console, line: Text) -> None:
 def print_text(console: Console, results: Sequence[FileResult], strict: bool, lang: Lang) -> None:
     for result in results:
         if not result.findings:
-            line = Text(f"{result.path} : " if lang == "fr" else f"{result.path}: ")
+            path = visible(result.path)
+            line = Text(f"{path} : " if lang == "fr" else f"{path}: ")
             line.append(M_VALID.get(lang), style="bold green")
             emit(console, line)
             continue
@@ -267,7 +287,7 @@ def _documents_line(documents: int, out: Path, lang: Lang) -> str:
         "documents_word": plural(documents, "document", "documents", lang),
         "written_word": plural(documents, "écrit", "écrits", lang),
     }
-    return M_WRITTEN.get(lang).format(documents=documents, out=out, **words)
+    return M_WRITTEN.get(lang).format(documents=documents, out=visible(str(out)), **words)
 
 
 M_INTERRUPTED = Msg(
@@ -343,13 +363,13 @@ class RenderReporter:
                 emit(self.console, finding_text(result, finding, self.lang))
         if outcome.outputs and not self.live:
             line = Text("✓ ", style="bold green")
-            line.append(f"{result.path} → ")
-            line.append(", ".join(str(path) for path in outcome.outputs))
+            line.append(f"{visible(result.path)} → ")
+            line.append(visible(", ".join(str(path) for path in outcome.outputs)))
             emit(self.console, line)
         elif not result.valid(self.strict):
-            emit(self.console, Text(M_NOT_RENDERED.get(self.lang).format(path=result.path), style="bold red"))
+            emit(self.console, Text(M_NOT_RENDERED.get(self.lang).format(path=visible(result.path)), style="bold red"))
             if outcome.stale:
-                files = ", ".join(str(path) for path in outcome.stale)
+                files = visible(", ".join(str(path) for path in outcome.stale))
                 emit(self.console, Text(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
 
     def stop(self) -> None:
@@ -394,7 +414,7 @@ class RenderReporter:
             "valid": str(counts["valid"]),
             "invalid": str(counts["files"] - counts["valid"]),
             "warnings": str(counts["warnings"]),
-            "documents": f"{documents}  → {self.out}",
+            "documents": f"{documents}  → {visible(str(self.out))}",
             "elapsed": f"{elapsed:.1f} s".replace(".", "," if self.lang == "fr" else "."),
         }
         table = Table(show_header=False, box=None, padding=(0, 2))

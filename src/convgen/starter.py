@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from convgen.errors import UsageError
-from convgen.files import write_atomic
+from convgen.files import is_stream, write_user_file
 from convgen.inputs import DEFAULT_PATH
 
 STARTERS = ("pfmp", "immersion")
@@ -34,12 +34,18 @@ def write_campaign(output: Path | None, force: bool = False) -> list[Path]:
         target = target / CAMPAIGN_PATH
     csv_name = CAMPAIGN_CSV if target.name == CAMPAIGN_PATH else f"{target.stem}.csv"
     table = target.with_name(csv_name)
+    if is_stream(target):
+        # Its class list would go beside it: /dev/stdout.csv, say.
+        raise UsageError(
+            f"« {target} » n'est pas un fichier : une campagne s'écrit en deux fichiers côte à côte ; rien n'a été écrit.",
+            hint="choisissez un nom de fichier avec -o, par exemple campagne.yaml.",
+        )
     for path in (target, table):
-        if path.exists() and not force:
+        if path.exists() and not force and not is_stream(path):
             _refuse_existing(path)
     sample = resources.files("convgen").joinpath("starters", CAMPAIGN_CSV).read_bytes()
-    write_atomic(table, sample, durable=True)
-    write_atomic(target, starter_text(CAMPAIGN).replace(CAMPAIGN_CSV, csv_name).encode("utf-8"), durable=True)
+    write_user_file(table, sample, durable=True)
+    write_user_file(target, starter_text(CAMPAIGN).replace(CAMPAIGN_CSV, csv_name).encode("utf-8"), durable=True)
     return [target, table]
 
 
@@ -48,7 +54,7 @@ def write_starter(kind: str, output: Path | None, force: bool = False) -> Path:
     target = Path(output) if output is not None else Path(DEFAULT_PATH)
     if target.is_dir():
         target = target / DEFAULT_PATH
-    if target.exists() and not force:
+    if target.exists() and not force and not is_stream(target):  # /dev/stdout is no file to keep
         _refuse_existing(target)
-    write_atomic(target, starter_text(kind).encode("utf-8"), durable=True)
+    write_user_file(target, starter_text(kind).encode("utf-8"), durable=True)
     return target

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import types
 from dataclasses import replace
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -60,6 +61,17 @@ _WHAT = {
     dt.date: Msg("une date", "a date"),
     dt.datetime: Msg("une date et heure", "a date and time"),
 }
+M_KEY_SLIP = Msg(
+    "un texte est attendu, mais YAML lit « {text} » comme un bloc « clé: valeur » (clé « {key} ») : "
+    "« : » suivi d'une espace sépare une clé de sa valeur. Mettez le texte entre guillemets : {fixed}{other}",
+    "text expected, but YAML reads '{text}' as a 'key: value' mapping (key '{key}'): "
+    "':' followed by a space separates a key from its value. Put the text in quotes: {fixed}{other}",
+)
+M_SLIP_DASH = Msg(" (ou écrivez « {dashed} »)", " (or write '{dashed}')")
+M_COLON_LESS = Msg(
+    "un bloc de champs « clé: valeur » est attendu ici, et non le texte « {shown} » : il manque sans doute « : » après « {key} » ; écrivez « {fixed} »",
+    "a mapping of 'key: value' fields is expected here, not the text '{shown}': a ':' is probably missing after '{key}'; write '{fixed}'",
+)
 M_KIND_MISSING = Msg(
     "champ « kind » manquant : indiquez le type de convention ({kinds}), par exemple « kind: pfmp »",
     "field 'kind' is missing: give the kind of agreement ({kinds}), for example 'kind: pfmp'",
@@ -133,6 +145,13 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _yaml_quoted(text: str) -> str:
+    """A text as YAML reads it back unchanged: double quotes, unless \\ or " would need escaping there."""
+    if '"' in text or "\\" in text:
+        return "'" + text.replace("'", "''") + "'"
+    return f'"{text}"'
+
+
 class _Translator:
     def __init__(self, doc: Document, model: type[BaseModel], lang: Lang) -> None:
         self.doc = doc
@@ -141,7 +160,9 @@ class _Translator:
 
     def finding(self, error: Any) -> Finding:
         loc = tuple(error["loc"])
-        if loc and loc[-1] == "[key]":
+        # A bad key (a date of `exceptions`) is pointed at itself, not at the value it introduces.
+        is_key = bool(loc) and loc[-1] == "[key]"
+        if is_key:
             loc = loc[:-1]
         path: FieldPath = tuple(part if isinstance(part, int) else str(part) for part in loc)
         kind = error["type"]
@@ -155,9 +176,63 @@ class _Translator:
             location = self.doc.source.keys.get(path) or self.doc.source.locate(path)
             message = self._unknown(path)
         else:
-            location = self.doc.source.values.get(path) or self.doc.source.locate(path, prefer="value")
+            location = (self.doc.source.keys.get(path) if is_key else None) or self.doc.source.values.get(path)
+            location = location or self.doc.source.locate(path, prefer="value")
             message = self._invalid(kind, ctx, given, raw, error.get("msg", ""))
+            if kind == "text_type":
+                slip = self._key_slip(path, given)
+                if slip is not None:
+                    message, location = slip
+            elif kind in ("model_type", "model_attributes_type", "dict_type") and isinstance(given, str):
+                message = self._colon_less(path, given) or message
         return located("SCHEMA", Severity.ERROR, message, location, field=dotted(path) or None)
+
+    def _key_slip(self, path: FieldPath, given: Any) -> tuple[str, Location] | None:
+        """The hint for a text such as `- C1 : Analyser…` that, unquoted, YAML read as a one-key mapping.
+
+        Written `name: C1 : Analyser…` the same slip is a syntax error that says to quote;
+        as a list item, or alone on its line, it parses, and only the text type complains.
+        """
+        if not isinstance(given, dict) or len(given) != 1:
+            return None
+        ((key, value),) = given.items()
+        if isinstance(value, (dict, list)):
+            return None
+        source = self.doc.source
+        start, key_loc, value_loc = source.values.get(path), source.keys.get(path + (key,)), source.values.get(path + (key,))
+        # Only a YAML line can be quoted back: a campaign's CSV cell never holds a mapping.
+        line = source.line_text(key_loc.line) if key_loc is not None and key_loc.file is None else None
+        if start is None or value_loc is None or line is None:
+            return None
+        if (source.line_text(start.line) or "")[start.column - 1 : start.column] == "{":
+            return None  # braces say a mapping was meant: "a text is expected" is the whole story
+        if value_loc.line == key_loc.line and value_loc.end_column is not None:
+            text = line[key_loc.column - 1 : value_loc.end_column - 1]
+        else:
+            text = re.split(r"\s#", line[key_loc.column - 1 :], maxsplit=1)[0].rstrip()
+            if value is not None and value_loc.line > key_loc.line:
+                text += f" {value}"
+        lead = line[: key_loc.column - 1].strip()
+        # The fix is shown as the line would read: with its "- " in a block list, alone otherwise.
+        prefix = "- " * lead.count("-") if lead and not lead.strip("- ") else ""
+        shown = _shown(text)
+        quoted = _yaml_quoted(shown)
+        other = ""
+        if value is not None:
+            other = M_SLIP_DASH.get(self.lang).format(dashed=_shown(re.sub(r"\s*:\s+", " - ", text, count=1)))
+        message = M_KEY_SLIP.get(self.lang).format(text=shown, key=_shown(key), fixed=prefix + quoted, other=other)
+        # Underlined from the key to the end of its value, where the quotes go.
+        end = key_loc.column + len(text) if value_loc.line == key_loc.line else None
+        return message, Location(key_loc.line, key_loc.column, end, key_loc.file)
+
+    def _colon_less(self, path: FieldPath, given: str) -> str | None:
+        """The hint for a block of one field written without its ':' (`place Vénissieux`), which YAML reads as a text."""
+        expected = type_at(self.model, path)
+        word, _, rest = given.strip().partition(" ")
+        if not _is_model(expected) or word not in field_names(expected):
+            return None
+        fixed = f"{word}: {rest.strip()}" if rest.strip() else f"{word}:"
+        return M_COLON_LESS.get(self.lang).format(shown=_shown(given), key=word, fixed=_shown(fixed))
 
     def _missing(self, path: FieldPath) -> str:
         parent = type_at(self.model, path[:-1])

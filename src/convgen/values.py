@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from convgen.i18n import MONTHS_EN, MONTHS_FR, Msg
+from convgen.i18n import MONTHS_EN, MONTHS_FR, Msg, date_text
 
 MESSAGES: dict[str, Msg] = {
     "text_type": Msg("un texte est attendu{found}", "text expected{found}"),
@@ -63,6 +63,10 @@ MESSAGES: dict[str, Msg] = {
     "date_type": Msg(
         "date attendue au format AAAA-MM-JJ (par exemple 2026-01-12){found}",
         "date expected as YYYY-MM-DD (for example 2026-01-12){found}",
+    ),
+    "date_day_first": Msg(
+        "date « {value} » écrite jour/mois/année : les dates s'écrivent année-mois-jour (AAAA-MM-JJ){hint}",
+        "date '{value}' written day/month/year: dates are written year-month-day (YYYY-MM-DD){hint}",
     ),
     "date_bad_month": Msg(
         "la date « {value} » n'existe pas : il n'y a pas de mois {month}",
@@ -291,6 +295,31 @@ def _email(value: Any) -> str:
 Email = Annotated[str, PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
 
 
+# A date the French way, day first (12/01/2026, 12.01.26, 1-2-2026): the usual slip of a
+# new user, who is then told the ISO form of the very date meant.
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})")
+
+
+def _not_iso(text: str, value: Any) -> PydanticCustomError:
+    match = _DAY_FIRST.fullmatch(text)
+    if not match:
+        return fail("date_type", shown=_found(value))
+    day, month, year = int(match[1]), int(match[3]), int(match[4])
+    if len(match[4]) == 2:
+        year += 2000 if year < 69 else 1900  # the pivot of POSIX strptime's %y
+    try:
+        meant = dt.date(year, month, day)
+    except ValueError:
+        meant = None
+    if meant is None or not MIN_YEAR <= year <= MAX_YEAR:
+        hint = Msg(
+            ", par exemple 2026-01-12 ; de plus, cette date n'existe pas", ", for example 2026-01-12; besides, this date does not exist"
+        )
+    else:
+        hint = Msg(" ; écrivez {iso} ({long})", "; write {iso} ({long})").fill(iso=meant.isoformat(), long=date_text(meant))
+    return fail("date_day_first", value=_found(text), hint=hint)
+
+
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
@@ -300,7 +329,7 @@ def _date(value: Any) -> dt.date:
         text = value.strip()
         match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
         if not match:
-            raise fail("date_type", shown=_found(value))
+            raise _not_iso(text, value)
         year, month, day = map(int, match.groups())
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise fail("date_range", year=year, low=MIN_YEAR, high=MAX_YEAR)
@@ -339,7 +368,9 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-_SLOT = re.compile(r"\s*(\d{1,2})[:hH](\d{2})\s*[-–]\s*(\d{1,2})[:hH](\d{2})\s*")
+# A time is 08:30, 8h30 or 8h (French writes a whole hour without its minutes).
+_TIME = r"(\d{1,2})(?:[:hH](\d{2})|[hH])"
+_SLOT = re.compile(rf"\s*{_TIME}\s*[-–]\s*{_TIME}\s*")
 
 
 def _slot(value: Any) -> Slot:
@@ -350,7 +381,7 @@ def _slot(value: Any) -> Slot:
     match = _SLOT.fullmatch(value)
     if not match:
         raise fail("slot_format", value=value)
-    h1, m1, h2, m2 = map(int, match.groups())
+    h1, m1, h2, m2 = (int(part or 0) for part in match.groups())
     for hours, minutes in ((h1, m1), (h2, m2)):
         if hours > 24 or minutes > 59 or (hours == 24 and minutes):
             raise fail("slot_time", value=f"{hours:02d}:{minutes:02d}")
@@ -359,7 +390,8 @@ def _slot(value: Any) -> Slot:
     return Slot(h1 * 60 + m1, h2 * 60 + m2)
 
 
-_SLOT_PATTERN = r"^\s*\d{1,2}[:hH]\d{2}\s*[-–]\s*\d{1,2}[:hH]\d{2}\s*$"
+_TIME_PATTERN = r"\d{1,2}(?:[:hH]\d{2}|[hH])"
+_SLOT_PATTERN = rf"^\s*{_TIME_PATTERN}\s*[-–]\s*{_TIME_PATTERN}\s*$"
 SlotValue = Annotated[
     Slot,
     PlainValidator(_slot),
