@@ -132,3 +132,16 @@ def test_a_link_out_of_a_scanned_folder_is_reported_not_read(cli, workdir: Path)
     assert sorted(path.name for path in (workdir / "out").rglob("*.docx")) == ["ok.envoi.docx", "ok.hote.docx", "ok.travailleur.docx"]
     named = timed(cli, "validate", str(secret))  # named on the command line: the user's choice, read
     assert named.exit_code == 1 and "YAML_SYNTAX" in named.output
+
+
+def test_every_test_that_docs_security_names_exists() -> None:
+    """docs/SECURITY.md gives each guarantee with the test that holds it: a renamed or removed
+    test must not leave a guarantee that nothing holds any more."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(?:tests/[\w/]+\.py::)?(test_\w+)", text))
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in (root / "tests").glob("test_*.py"))
+    assert len(named) >= 50
+    assert [name for name in sorted(named) if not re.search(rf"def {name}\w*\(", sources)] == []

@@ -137,7 +137,11 @@ def test_a_file_name_that_is_not_utf8_is_that_files_finding(workdir: Path) -> No
     (folder / "ok.yaml").write_text(example_text("pfmp"), encoding="utf-8")
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
     base = [sys.executable, "-m", "convgen"]
-    for args in (["validate", "classe"], ["validate", "classe", "--format", "json"], ["render", "classe", "--out", "out", "--report", "r.json"]):
+    for args in (
+        ["validate", "classe"],
+        ["validate", "classe", "--format", "json"],
+        ["render", "classe", "--out", "out", "--report", "r.json"],
+    ):
         done = subprocess.run([*base, *args], cwd=workdir, capture_output=True, env=env, timeout=60)
         output = (done.stdout + done.stderr).decode("utf-8")
         assert done.returncode == 1, output

@@ -253,7 +253,7 @@ def test_template_check_lists_every_problem(cli, workdir: Path) -> None:
     )
     result = cli("template", "check", str(template), "--kind", "pfmp")
     assert result.exit_code == 1
-    for name in ("frist_name", "nom", "nme", "unknown_top"):
+    for name in ("pupil.frist_name", "tutor.nom", "t.nme", "unknown_top"):
         assert f"« {name} »" in result.output
     assert "Tuteur : {{ tutor.nom }}" in result.output
 

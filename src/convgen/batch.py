@@ -262,7 +262,9 @@ def _run(
         return
     global _worker
     _worker = worker  # inherited by forked workers, compiled templates included
-    pool = ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_start_worker, initargs=(worker.options, worker.staging, os.getpid()))
+    pool = ProcessPoolExecutor(
+        processes, mp_context=_pool_context(), initializer=_start_worker, initargs=(worker.options, worker.staging, os.getpid())
+    )
     try:
         size = max(1, min(32, len(units) // (processes * 8)))
         numbered = list(enumerate(units))
@@ -395,8 +397,10 @@ M_CLASH = Msg(
     "« {first} » et « {second} » écriraient les mêmes documents ({target}.*) : rien n'a été écrit.",
     "'{first}' and '{second}' would write the same documents ({target}.*): nothing was written.",
 )
-M_CLASHES = Msg("{count} paires de conventions écriraient les mêmes documents : rien n'a été écrit.",
-    "{count} pairs of agreements would write the same documents: nothing was written.")
+M_CLASHES = Msg(
+    "{count} paires de conventions écriraient les mêmes documents : rien n'a été écrit.",
+    "{count} pairs of agreements would write the same documents: nothing was written.",
+)
 M_CLASH_HINT = Msg(
     "renommez le fichier (une ligne de campagne est nommée d'après l'élève), ou rendez-les dans des dossiers --out différents.",
     "rename the file (a campaign row is named after its pupil), or render them into different --out folders.",
@@ -409,7 +413,9 @@ M_REPORT_WRITTEN = Msg(
     "--report « {report} » est un des documents que ce rendu écrit : rien n'a été écrit.",
     "--report '{report}' is one of the documents this run writes: nothing was written.",
 )
-M_REPORT_HINT = Msg("choisissez un autre nom, hors de --out, par exemple rapport.json.", "choose another name, outside --out, such as report.json.")
+M_REPORT_HINT = Msg(
+    "choisissez un autre nom, hors de --out, par exemple rapport.json.", "choose another name, outside --out, such as report.json."
+)
 MAX_CLASHES_SHOWN = 20
 
 

@@ -466,9 +466,7 @@ def render(
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
     interrupted: Interrupted | None = None
     try:
-        outcomes = render_all(
-            inputs, options, progress=reporter.done, started=reporter.started, checked=reporter.checked, every=everything
-        )
+        outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started, checked=reporter.checked, every=everything)
     except Interrupted as stop:
         # What was done is complete and said: the summary, the report, and what is left.
         interrupted, outcomes = stop, stop.done

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import lzma
+import re
 import struct
 import zipfile
 import zlib
@@ -38,6 +39,18 @@ _END = struct.Struct("<IHHHHIIH")
 
 class PackageError(Exception):
     """The file is not a DOCX package convgen can read."""
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+def outside_package(name: str) -> bool:
+    """A member name that, unzipped, would land outside the folder it is unzipped into.
+
+    Absolute (`/etc/x`, `C:x`), climbing (`../x`), or with backslashes, which Windows reads
+    as folders: no DOCX names a part so, and each rendered document would carry it.
+    """
+    return name.startswith("/") or "\\" in name or _DRIVE.match(name) is not None or ".." in name.split("/")
 
 
 @dataclass(frozen=True, slots=True)
