@@ -9,6 +9,7 @@ honoured at every stage; `--template` on a device or a FIFO is refused before it
 from __future__ import annotations
 
 import _thread
+import gc
 import io
 import json
 import os
@@ -358,6 +359,9 @@ def _compiled(folder: Path, body: str):
 def _interrupted(seconds: float, run) -> tuple[str, float]:
     """What `run()` did when Ctrl-C came `seconds` after it started (as _thread.interrupt_main
     delivers it: the next time Python code runs), and how long it took in all."""
+    # Garbage left by earlier tests, collected amid the run, could run a finalizer just when
+    # the interrupt arrives: an exception raised in a finalizer is ignored, Ctrl-C with it.
+    gc.collect()
     timer = threading.Timer(seconds, _thread.interrupt_main)
     started = time.perf_counter()
     try:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from convgen.checking import FileResult, Unit, check_across, check_unit, expand, files_read, unit_name, unit_stem
+from convgen.checking import FileResult, Unit, check_across, check_unit, expand, files_read
 from convgen.errors import INTERNAL_EXIT, ClashError, ConvgenError, InternalError, Interrupted, UsageError
-from convgen.files import discard, end_run, new_run, output_path, place, stage
+from convgen.files import discard, end_run, new_run, output_path, place, stage, temporary_folder, together
 from convgen.i18n import Lang, Msg
 from convgen.inputs import Input, name_key
 from convgen.loading import MAX_BYTES
@@ -348,8 +348,6 @@ def render_all(
     _outputs_apart(everything, options)
     if options.report is not None:
         _report_apart(options.report, everything, options)
-    from convgen.files import temporary_folder
-
     # Named after this process: should it be killed, a later run removes the staged documents.
     staging = temporary_folder() if options.format == "pdf" else None
     outcomes: list[Outcome] = []
@@ -432,15 +430,14 @@ def _outputs_apart(units: Sequence[Unit], options: Options) -> None:
     for unit in units:
         if unit.input.elsewhere or unit.input.undecodable or (unit.campaign and unit.row is None):
             continue  # writes nothing
-        stem = unit_stem(unit)
-        first = seen.setdefault(name_key(stem), unit)
+        first = seen.setdefault(name_key(unit.stem), unit)
         if first is not unit:
-            clashes.append((first, unit, stem))
+            clashes.append((first, unit, unit.stem))
     if not clashes:
         return
     lang = options.lang
     lines = [
-        M_CLASH.get(lang).format(first=unit_name(first), second=unit_name(second), target=(options.out / stem.as_posix()).as_posix())
+        M_CLASH.get(lang).format(first=first.name, second=second.name, target=(options.out / stem.as_posix()).as_posix())
         for first, second, stem in clashes
     ]
     message = lines[0] if len(lines) == 1 else M_CLASHES.get(lang).format(count=len(lines))
@@ -450,28 +447,26 @@ def _outputs_apart(units: Sequence[Unit], options: Options) -> None:
     raise ClashError(message, hint=M_CLASH_HINT.get(lang), problems=shown)
 
 
-def _real(path: Path) -> Path:
-    # Links followed: a report named through a link to an input would still overwrite it.
-    return Path(os.path.realpath(path))
-
-
-def _same_file(first: Path, second: Path) -> bool:
-    if _real(first) == _real(second):
-        return True
+def _identity(path: Path) -> tuple[int, int] | None:
+    # Links followed, and hard links alike: a report named through either would still overwrite the file.
     try:
-        return os.path.samefile(first, second)  # hard links
-    except OSError:
-        return False
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _report_apart(report: Path, units: Sequence[Unit], options: Options) -> None:
     """`--report` names neither a file the run reads (inputs, class lists, template) nor one it writes."""
     lang = options.lang
-    read = files_read(list(units)) + ([options.template] if options.template is not None else [])
-    for path in read:
-        if _same_file(report, path):
-            raise UsageError(M_REPORT_READ.get(lang).format(report=report, path=path), hint=M_REPORT_HINT.get(lang))
-    target, out = _real(report), _real(options.out)
+    existing = _identity(report)
+    if existing is not None:  # else it overwrites nothing that is there
+        read = files_read(list(units)) + ([options.template] if options.template is not None else [])
+        for path in read:
+            if _identity(path) == existing:
+                raise UsageError(M_REPORT_READ.get(lang).format(report=report, path=path), hint=M_REPORT_HINT.get(lang))
+    # Links followed: a report named through a link into OUT lands there.
+    target, out = Path(os.path.realpath(report)), Path(os.path.realpath(options.out))
     if not target.is_relative_to(out):
         return
     from convgen.document import COPY_IDS
@@ -479,7 +474,7 @@ def _report_apart(report: Path, units: Sequence[Unit], options: Options) -> None
     wanted = name_key(PurePosixPath(target.relative_to(out).as_posix()))
     suffixes = [f".{copy_id}.{options.format}" for ids in COPY_IDS.values() for copy_id in ids]
     for unit in units:
-        stem = name_key(unit_stem(unit))
+        stem = name_key(unit.stem)
         if wanted.startswith(stem) and wanted[len(stem) :] in suffixes:
             raise UsageError(M_REPORT_WRITTEN.get(lang).format(report=report), hint=M_REPORT_HINT.get(lang))
 
@@ -494,8 +489,6 @@ def _place_all(outcomes: list[Outcome], stop: _Stop, progress: Callable[[Outcome
     """Each valid agreement's copies into OUT, all of them or none (a signal waits for the
     last; a write error puts back those already placed, so that no two versions of one
     agreement are ever signed together)."""
-    from convgen.files import together
-
     for outcome in outcomes:
         if outcome.staged:
             with stop.hold():

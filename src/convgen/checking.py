@@ -183,6 +183,17 @@ class Unit:
     input: Input
     row: int | None = None
     campaign: bool = False
+    label: str = ""  # a campaign row's name, which names its outputs
+
+    @property
+    def stem(self) -> PurePosixPath:
+        """Where its outputs go under OUT, without suffix."""
+        return self.input.rel / self.label if self.row is not None else self.input.rel
+
+    @property
+    def name(self) -> str:
+        """How messages name it: its file, and a campaign row's name."""
+        return f"{self.input.display}#{self.label}" if self.row is not None else self.input.display
 
 
 # A top-level `campaign:` key (cheap; parsing decides). Here rather than in campaign.py,
@@ -221,7 +232,7 @@ def expand(inputs: list[Input], lang: Lang = "fr", max_bytes: int = MAX_BYTES) -
             continue
         campaign = _campaign(item, lang, max_bytes)
         if campaign.usable:
-            units.extend(Unit(item, index, True) for index in range(len(campaign.rows)))
+            units.extend(Unit(item, index, True, row.label) for index, row in enumerate(campaign.rows))
         else:
             units.append(Unit(item, None, True))
     return units
@@ -243,25 +254,7 @@ def check_unit(unit: Unit, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> tup
     result = _guarded(f"{item.display}#{row.label}", lang, lambda: Document(row.data, row.source, list(row.findings)))
     result.file, result.label, result.quotes = item.display, row.label, campaign.quotes
     result.origin = {"campaign": item.display, "name": row.label, **row.origin}
-    return result, item.rel / row.label
-
-
-def unit_stem(unit: Unit) -> PurePosixPath:
-    """Where a unit's outputs go under OUT, without suffix (known once `expand` has run)."""
-    if unit.row is None:
-        return unit.input.rel
-    return unit.input.rel / _campaigns_of(unit.input)[unit.row].label
-
-
-def unit_name(unit: Unit) -> str:
-    """How messages name a unit: its file, and a campaign row's name."""
-    if unit.row is None:
-        return unit.input.display
-    return f"{unit.input.display}#{_campaigns_of(unit.input)[unit.row].label}"
-
-
-def _campaigns_of(item: Input) -> list:
-    return next(campaign.rows for key, campaign in _campaigns.items() if key[0] == item.path and key[1] == item.display)
+    return result, unit.stem
 
 
 def files_read(units: list[Unit]) -> list[Path]:
