@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from convgen.checking import FileResult, check_bytes
+from convgen.pipeline.checking import FileResult, check_bytes
 from convgen.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

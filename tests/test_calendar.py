@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import ROOT
-from convgen import limits
-from convgen.calendar import (
+from convgen.law import limits
+from convgen.law.calendar import (
     Day,
     age_on,
     birthday,
@@ -22,8 +22,8 @@ from convgen.calendar import (
     shift_years,
     weeks,
 )
-from convgen.rules import REGISTRY, catalogue
-from convgen.values import Slot
+from convgen.law.rules import REGISTRY, catalogue
+from convgen.schema.fields import Slot
 
 D = dt.date
 
@@ -220,7 +220,7 @@ def test_the_catalogue_comes_from_the_declarations() -> None:
 # Guadeloupe's legal 27 May (it was a commune of Guadeloupe) and the Antilles' customary days in every
 # year; Martinique keeps Good Friday and Mi-Carême by custom as Guadeloupe does.
 def _additions(year: int, subdivision: str | None, lang: str) -> dict[dt.date, str]:
-    from convgen.calendar import easter
+    from convgen.law.calendar import easter
 
     en = lang == "en"
     good_friday = (easter(year) - dt.timedelta(days=2), "Good Friday" if en else "Vendredi saint")
@@ -253,7 +253,7 @@ def test_public_holidays_match_the_holidays_package(subdivision: str | None) -> 
     the legal days and the customary ones together are the package's days, but for the additions above."""
     from holidays.countries.france import France
 
-    from convgen.calendar import CUSTOMARY, EVERY, PUBLIC, days_of_year
+    from convgen.law.calendar import CUSTOMARY, EVERY, PUBLIC, days_of_year
 
     for year in range(1995, 2071):
         for lang, language in (("fr", "fr"), ("en", "en_US")):
@@ -266,7 +266,7 @@ def test_public_holidays_match_the_holidays_package(subdivision: str | None) -> 
 
 def test_the_legal_days_are_those_of_rules_md() -> None:
     """Legal: the 11 national days, Good Friday and 26 December in 57/67/68, each place's abolition day."""
-    from convgen.calendar import PUBLIC, days_of_year
+    from convgen.law.calendar import PUBLIC, days_of_year
 
     national = days_of_year(2026, None, "fr", PUBLIC)
     assert len(national) == 11
@@ -297,17 +297,17 @@ def test_the_legal_days_are_those_of_rules_md() -> None:
     ],
 )
 def test_easter_sunday(year: int, sunday: dt.date) -> None:
-    from convgen.calendar import easter
+    from convgen.law.calendar import easter
 
     assert easter(year) == sunday
 
 
 def test_the_catalogue_limits_are_written_from_the_figures() -> None:
-    """Each limit text is a function of the figures of convgen.limits: other figures, another text."""
+    """Each limit text is a function of the figures of convgen.law.limits: other figures, another text."""
     from dataclasses import replace
 
     from convgen.i18n import hours_fr
-    from convgen.rules import adults, minors, pfmp, reading
+    from convgen.law.rules import adults, minors, pfmp, reading
 
     fr = {entry["id"]: entry["limit"] for entry in catalogue("fr")}
     en = {entry["id"]: entry["limit"] for entry in catalogue("en")}
@@ -335,7 +335,7 @@ def test_the_catalogue_limits_are_written_from_the_figures() -> None:
     assert hours_fr(limits.ADULT_DAILY_REST) in fr["ADULT_DAILY_REST"]
     assert fr["ADULT_NIGHT_WORK"] == adults.night_limit(limits.ADULT_NIGHT).fr
     assert adults.night_limit((22 * 60, 5 * 60)).fr != fr["ADULT_NIGHT_WORK"]
-    from convgen.rules import immersion
+    from convgen.law.rules import immersion
 
     assert fr["IMMERSION_MAX_DAYS"] == immersion.max_days_limit(limits.IMMERSION_MAX_DAYS).fr
     assert immersion.max_days_limit(limits.IMMERSION_MAX_DAYS + 2).fr.startswith(f"{limits.IMMERSION_MAX_DAYS + 2} jours")

@@ -11,7 +11,7 @@ import docx
 import pytest
 
 from conftest import replace_once
-from convgen.campaign import deep_merge, load_campaign, slugify
+from convgen.source.campaign import deep_merge, load_campaign, slugify
 
 
 def read_table(path: Path) -> list[list[str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT, example_text, replace_once
 from convgen import __version__
-from convgen.rules import REGISTRY
+from convgen.law.rules import REGISTRY
 
 FINDING_KEYS = {"rule", "severity", "message", "article", "field", "line", "column", "date"}
 
@@ -258,8 +258,8 @@ def test_no_ansi_escapes_without_a_terminal(cli, workdir: Path) -> None:
 
 def test_command_line_kinds_are_the_schema_kinds() -> None:
     from convgen.cli import Kind
-    from convgen.models import KINDS
-    from convgen.starter import STARTERS
+    from convgen.schema.models import KINDS
+    from convgen.output.starter import STARTERS
 
     assert tuple(kind.value for kind in Kind) == KINDS == STARTERS
 
@@ -297,7 +297,7 @@ def test_validate_imports_neither_the_docx_stack_nor_reference_packages(workdir:
         "from convgen.cli import app\n"
         f"sys.argv = ['convgen', 'validate', {str(EXAMPLES / 'pfmp.yaml')!r}]\n"
         "try:\n    app()\nexcept SystemExit as end:\n    code = end.code\n"
-        "heavy = {'jinja2', 'docx', 'lxml', 'docxtpl', 'holidays', 'email_validator', 'stdnum', 'convgen.rendering', 'convgen.campaign'}\n"
+        "heavy = {'jinja2', 'docx', 'lxml', 'docxtpl', 'holidays', 'email_validator', 'stdnum', 'convgen.documents.rendering', 'convgen.source.campaign'}\n"
         "print('IMPORTED', sorted(name for name in sys.modules if name in heavy or name.split('.')[0] in heavy), code)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=workdir)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, example_text, other_pupil
-from convgen import files
+from convgen.output import files
 from convgen.errors import UsageError
 
 COPIES = ("etablissement", "entreprise", "eleve")
@@ -40,8 +40,8 @@ def documents(out: Path) -> dict[str, bytes]:
 
 
 def render(folder: str | Path, out: Path, **options):
-    from convgen.batch import Options, render_all
-    from convgen.inputs import collect
+    from convgen.pipeline.batch import Options, render_all
+    from convgen.source.inputs import collect
 
     return render_all(collect([str(folder)], "fr"), Options(out=out, jobs=1, **options))
 
@@ -140,8 +140,8 @@ def test_a_folder_that_becomes_a_link_during_the_run_is_refused(workdir: Path) -
             (workdir / "out" / "classe").symlink_to(elsewhere, target_is_directory=True)
             swapped.append(True)
 
-    from convgen.batch import Options, render_all
-    from convgen.inputs import collect
+    from convgen.pipeline.batch import Options, render_all
+    from convgen.source.inputs import collect
 
     with pytest.raises(UsageError) as refused:
         render_all(collect(["ecole"], "fr"), Options(out=workdir / "out", jobs=1), checked=swap)
@@ -201,8 +201,8 @@ def test_temporary_folders_of_dead_runs_are_removed_at_the_next_run(cli, workdir
 
 
 def test_temporary_folders_are_named_after_their_run(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import convgen.batch as batch
-    import convgen.pdf as pdf
+    import convgen.pipeline.batch as batch
+    import convgen.documents.pdf as pdf
 
     seen: list[str] = []
     monkeypatch.setattr(pdf, "find_soffice", lambda *args, **kwargs: "soffice")

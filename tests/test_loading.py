@@ -7,8 +7,8 @@ import time
 import pytest
 
 from conftest import check_text, example_text, replace_once
-from convgen.checking import check_bytes
-from convgen.loading import MAX_BYTES, load_bytes, load_text
+from convgen.pipeline.checking import check_bytes
+from convgen.source.reader import MAX_BYTES, load_bytes, load_text
 
 
 def only(findings):

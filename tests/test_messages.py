@@ -8,9 +8,9 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from conftest import check_text, example_text, line_of, replace_once
-from convgen.loading import load_text
-from convgen.models import json_schema
-from convgen.values import SlotValue
+from convgen.source.reader import load_text
+from convgen.schema.models import json_schema
+from convgen.schema.fields import SlotValue
 
 
 def errors(text: str, lang: str = "fr"):

@@ -163,7 +163,7 @@ def test_a_worker_dies_with_its_run(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import os, sys, time
-        from convgen import batch
+        from convgen.pipeline import batch
         parent = os.getpid()
         child = os.fork()
         if child == 0:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from convgen import pdf
+from convgen.documents import pdf
 from convgen.errors import ExternalToolError
 
 SOFFICE = shutil.which("soffice")
@@ -418,7 +418,7 @@ def test_private_profile_and_headless_environment(monkeypatch: pytest.MonkeyPatc
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, convgen.pdf; print(' '.join(sorted(m for m in ('typer', 'rich', 'docx', 'jinja2', 'pydantic') if m in sys.modules)))"
+        "import sys, convgen.documents.pdf; print(' '.join(sorted(m for m in ('typer', 'rich', 'docx', 'jinja2', 'pydantic') if m in sys.modules)))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""

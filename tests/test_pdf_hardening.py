@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import example_text, other_pupil
-from convgen import pdf
+from convgen.documents import pdf
 from convgen.errors import ExternalToolError
 from test_pdf import ID_A, STEMS, alive, fake_soffice, make_docx, tiny_pdf
 

@@ -53,12 +53,12 @@ def test_an_error_about_a_personal_field_quotes_that_field_only(cli, workdir: Pa
 
 
 def test_an_internal_error_names_its_kind_not_the_data(cli, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import convgen.checking
+    import convgen.pipeline.checking
 
     def broken(*args, **kwargs):
         raise ValueError("Léa Dupont, née le 2009-05-14")
 
-    monkeypatch.setattr(convgen.checking, "run_rules", broken)
+    monkeypatch.setattr(convgen.pipeline.checking, "run_rules", broken)
     (workdir / "agreement.yaml").write_text(example_text("pfmp"), encoding="utf-8")
     for args in (["validate"], ["validate", "--format", "json"], ["render", "--out", "out"]):
         result = cli(*args)

@@ -9,7 +9,7 @@ import docx
 import pytest
 
 from conftest import build_case, example_text, other_pupil, replace_once
-from convgen.docxzip import read_members
+from convgen.documents.package import read_members
 
 
 def make_template(path: Path, paragraphs: list[list[str] | str], table: list[list[str]] | None = None) -> Path:
@@ -375,7 +375,7 @@ def test_out_that_is_a_file_or_not_writable_is_a_usage_error(cli, workdir: Path,
 def test_output_names_are_sanitised_and_stay_inside_out(workdir: Path) -> None:
     from pathlib import PurePosixPath
 
-    from convgen.files import output_path, safe_component
+    from convgen.output.files import output_path, safe_component
 
     assert safe_component("..") == "_" and safe_component("a:b*?") == "a_b__" and safe_component("CON") == "_CON"
     out = workdir / "out"
@@ -401,9 +401,9 @@ def test_a_folder_linked_out_of_out_is_refused(cli, workdir: Path, simple: Path)
 def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
     import datetime as dt
 
-    from convgen.document import slot_record
-    from convgen.templating import f_slots_fr
-    from convgen.values import Slot
+    from convgen.documents.context import slot_record
+    from convgen.documents.sandbox import f_slots_fr
+    from convgen.schema.fields import Slot
 
     assert f_slots_fr([slot_record(Slot(20 * 60, 24 * 60))]) == "de 20 h 00 à 24 h 00"
     assert slot_record(Slot(8 * 60 + 30, 12 * 60)).start == dt.time(8, 30)
@@ -424,16 +424,16 @@ def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
     ],
 )
 def test_a_part_is_rendered_once_for_all_copies_only_when_it_just_prints_copy_values(source: str, fields: set[str] | None) -> None:
-    from convgen.templating import copy_fields, environment
+    from convgen.documents.sandbox import copy_fields, environment
 
     expected = frozenset(fields) if fields is not None else None
     assert copy_fields(environment().parse(source)) == expected
 
 
 def _built_in_documents(spliced: bool) -> dict[str, dict[str, bytes]]:
-    from convgen.checking import check_bytes
-    from convgen.document import build, copies
-    from convgen.rendering import load_template, render_copies
+    from convgen.pipeline.checking import check_bytes
+    from convgen.documents.context import build, copies
+    from convgen.documents.rendering import load_template, render_copies
 
     compiled = load_template("pfmp")
     if not spliced:
@@ -476,7 +476,7 @@ def test_a_template_that_tests_the_copy_renders_each_copy_apart(cli, workdir: Pa
 def test_a_very_long_input_name_gets_a_shortened_distinct_output_name(workdir: Path) -> None:
     from pathlib import PurePosixPath
 
-    from convgen.files import output_path
+    from convgen.output.files import output_path
 
     out = workdir / "out"
     long = "é" * 120

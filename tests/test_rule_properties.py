@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import build_case, check_text
-from convgen.calendar import age_on, public_holidays
-from convgen.limits import band
-from convgen.models import WEEKDAYS
+from convgen.law.calendar import age_on, public_holidays
+from convgen.law.limits import band
+from convgen.schema.models import WEEKDAYS
 
 SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=3000, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,6 +1,6 @@
 """A hostile or mistaken DOCX template is judged quickly, in bounded memory, with a French template error.
 
-The tag clean-up takes linear time; rendering is held to MAX_* budgets (convgen.templating)
+The tag clean-up takes linear time; rendering is held to MAX_* budgets (convgen.documents.sandbox)
 and stops with an error naming the part and the Word text around the tag; Ctrl-C is
 honoured at every stage; `--template` on a device or a FIFO is refused before it is read;
 `template check` reports every problem together, in words a template's author knows.
@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import ROOT, example_text
-from convgen import templating
+from convgen.documents import sandbox as templating
 from convgen.errors import TemplateError
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -139,7 +139,7 @@ def test_a_deeply_nested_tag_is_refused_before_jinja_spends_seconds_on_it(cli, w
 
 
 def test_a_template_with_too_many_tags_is_refused_before_it_is_compiled(cli, workdir: Path) -> None:
-    from convgen.rendering import MAX_TAGS
+    from convgen.documents.rendering import MAX_TAGS
 
     many = template(workdir / "many.docx", paragraph("{{ pupil.first_name }}" * (MAX_TAGS + 1)))
     started = time.perf_counter()
@@ -216,10 +216,10 @@ def alarm(signum, frame):
     raise TimeoutError("too long")
 
 signal.signal(signal.SIGALRM, alarm)
-from convgen.checking import check_bytes
-from convgen.document import build, copies
+from convgen.pipeline.checking import check_bytes
+from convgen.documents.context import build, copies
 from convgen.errors import TemplateError
-from convgen import rendering
+from convgen.documents import rendering
 checked = check_bytes(Path(sys.argv[1]).read_bytes(), "pfmp.yaml")
 context = build(checked.agreement, checked.findings)
 selected = copies(checked.agreement, context["minor"])
@@ -287,7 +287,7 @@ def test_the_hostile_templates_never_took_more_than_a_few_hundred_megabytes(host
 
 
 def test_a_template_that_computes_too_long_is_stopped_by_the_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from convgen import rendering
+    from convgen.documents import rendering
 
     monkeypatch.setattr(templating, "MAX_RENDER_SECONDS", 0.3)
     # A few steps, each a scan of a million characters: neither steps nor characters run out first.
@@ -300,9 +300,9 @@ def test_a_template_that_computes_too_long_is_stopped_by_the_clock(monkeypatch: 
 
 
 def test_the_budgets_leave_the_built_in_templates_a_thousandfold_room() -> None:
-    from convgen.checking import check_bytes
-    from convgen.document import build, copies
-    from convgen.rendering import load_template, render_copies
+    from convgen.pipeline.checking import check_bytes
+    from convgen.documents.context import build, copies
+    from convgen.documents.rendering import load_template, render_copies
 
     for kind in ("pfmp", "immersion"):
         checked = check_bytes(example_text(kind).encode(), f"{kind}.yaml")
@@ -342,9 +342,9 @@ def test_ordinary_jinja_renders_as_it_did(source: str) -> None:
 
 
 def _compiled(folder: Path, body: str):
-    from convgen.checking import check_bytes
-    from convgen.document import build, copies
-    from convgen.rendering import CompiledTemplate, compile_parts, open_package
+    from convgen.pipeline.checking import check_bytes
+    from convgen.documents.context import build, copies
+    from convgen.documents.rendering import CompiledTemplate, compile_parts, open_package
 
     members = open_package(package({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": document(body)}), "t.docx")
     compiled = CompiledTemplate("t.docx", members, compile_parts(members, "t.docx"))
@@ -386,7 +386,7 @@ SLOW = (
 
 
 def test_ctrl_c_stops_the_loading_of_a_template(tmp_path: Path) -> None:
-    from convgen.rendering import load_template
+    from convgen.documents.rendering import load_template
 
     tags = paragraph("{% if minor %}{{ pupil.first_name|upper }}{% endif %}" * 3_300)  # about a second and a half to compile
     big = template(tmp_path / "big.docx", tags)
@@ -395,7 +395,7 @@ def test_ctrl_c_stops_the_loading_of_a_template(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_a_template_check(tmp_path: Path) -> None:
-    from convgen.rendering import check_template
+    from convgen.documents.rendering import check_template
 
     slow = template(tmp_path / "slow.docx", paragraph(SLOW))
     outcome, seconds = _interrupted(0.5, lambda: check_template(slow, "pfmp"))
@@ -403,7 +403,7 @@ def test_ctrl_c_stops_a_template_check(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_a_render(tmp_path: Path) -> None:
-    from convgen.rendering import render_copies
+    from convgen.documents.rendering import render_copies
 
     compiled, context, selected = _compiled(tmp_path, paragraph(SLOW))
     outcome, seconds = _interrupted(0.5, lambda: render_copies(compiled, context, selected))

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from conftest import example_text, other_pupil, replace_once
-from convgen.checking import FileResult
+from convgen.pipeline.checking import FileResult
 from convgen.errors import INTERNAL_EXIT
 from convgen.findings import Finding, Severity
-from convgen.loading import SourceMap
-from convgen.report import dumps, finding_text, github_line
-from convgen.terminal import visible
+from convgen.source.reader import SourceMap
+from convgen.cli.report import dumps, finding_text, github_line
+from convgen.cli.terminal import visible
 
 # What a terminal acts upon: ESC (clear screen, retitle the window), BEL, a lone CR (the
 # cursor back over the line), DEL, C1 controls (CSI in one character), line separators,
@@ -213,14 +213,14 @@ def test_validate_into_a_pipe_closed_mid_output_exits_with_the_run_code(workdir:
 
 
 def test_an_internal_error_exits_70_with_its_kind(cli, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import convgen.batch
+    import convgen.pipeline.batch
 
     def broken(*args: object, **kwargs: object) -> None:
         raise LookupError("a bug")
 
     (workdir / "agreement.yaml").write_text(example_text("pfmp"), encoding="utf-8")
-    monkeypatch.setattr(convgen.batch, "check_all", broken)
-    monkeypatch.setattr(convgen.batch, "render_all", broken)
+    monkeypatch.setattr(convgen.pipeline.batch, "check_all", broken)
+    monkeypatch.setattr(convgen.pipeline.batch, "render_all", broken)
     for command in ("validate", "render"):
         result = cli(command)
         assert result.exit_code == INTERNAL_EXIT == 70, result.output
@@ -229,7 +229,7 @@ def test_an_internal_error_exits_70_with_its_kind(cli, workdir: Path, monkeypatc
 
 
 def test_a_run_where_convgen_failed_on_one_input_ends_with_70() -> None:
-    from convgen.report import exit_code
+    from convgen.cli.report import exit_code
 
     valid = FileResult("a.yaml")
     invalid = FileResult("b.yaml", [Finding("SCHEMA", Severity.ERROR, "texte vide")])
@@ -243,8 +243,8 @@ def test_a_run_where_convgen_failed_on_one_input_ends_with_70() -> None:
 _INJECTED = textwrap.dedent(
     """
     import os, sys
-    import convgen.batch as batch
-    import convgen.cli as cli
+    import convgen.pipeline.batch as batch
+    import convgen.cli.commands as cli
 
     parent = os.getpid()
     where = sys.argv.pop(1)
@@ -304,7 +304,7 @@ def test_an_internal_error_in_a_worker_or_outside_a_command_exits_70(workdir: Pa
 
 
 def test_convgen_failing_on_one_input_says_so_checks_the_others_and_exits_70(cli, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import convgen.checking as checking
+    import convgen.pipeline.checking as checking
 
     original = checking.check_document
 

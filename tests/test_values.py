@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from convgen.models import Address
-from convgen.values import Amount, Email, Ine, IsoDate, Phone, PostalCode, SlotList, SlotValue, Text
+from convgen.schema.models import Address
+from convgen.schema.fields import Amount, Email, Ine, IsoDate, Phone, PostalCode, SlotList, SlotValue, Text
 
 
 def ok(tp, value):
@@ -237,20 +237,20 @@ def test_texts_are_stripped_and_checked() -> None:
 def test_siret_check_digits_agree_with_python_stdnum(number: str) -> None:
     from stdnum.fr import siret
 
-    from convgen.rules.consistency import siret_valid
+    from convgen.law.rules.consistency import siret_valid
 
     assert siret_valid(number) == siret.is_valid(number)
 
 
 def test_known_sirets() -> None:
-    from convgen.rules.consistency import siret_valid
+    from convgen.law.rules.consistency import siret_valid
 
     assert siret_valid("41234567000019") and siret_valid("35600000000048") and siret_valid("73282932000074")
     assert not siret_valid("41234567000018")
 
 
 def test_an_overlong_email_is_refused_without_being_cached() -> None:
-    from convgen.values import _normalized_email
+    from convgen.schema.fields import _normalized_email
 
     before = _normalized_email.cache_info().currsize
     assert error_type(Email, "a" * 300 + "@example.fr") == "email"

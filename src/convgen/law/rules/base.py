@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from convgen import limits
-from convgen.calendar import Day, age_on, dated_schedule, public_holidays, weeks
+from convgen.law import limits
+from convgen.law.calendar import Day, age_on, dated_schedule, public_holidays, weeks
 from convgen.findings import Severity
 from convgen.i18n import Lang, Msg, date_long
-from convgen.loading import FieldPath
-from convgen.models import KINDS, Agreement
+from convgen.source.reader import FieldPath
+from convgen.schema.models import KINDS, Agreement
 
 ALL_KINDS = frozenset(KINDS)
 

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.loading import MAX_BYTES, Document, FieldPath, SourceMap, decode, load_path, read_limited
+from convgen.source.reader import MAX_BYTES, Document, FieldPath, SourceMap, decode, load_path, read_limited
 
 KEY = "campaign"
 CAMPAIGN_KEYS = ("csv", "rows", "delimiter")
@@ -504,8 +504,8 @@ def _capped(findings: list[Finding], lang: Lang, hidden: int = 0) -> list[Findin
 
 def _unknown_columns(table: _Table, kind: Any, lang: Lang) -> list[Finding]:
     """Columns that name no field of this kind: said once, at the header, not once per pupil."""
-    from convgen.models import MODELS
-    from convgen.validation import field_names, type_at
+    from convgen.schema.models import MODELS
+    from convgen.schema.validation import field_names, type_at
 
     model = MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:
@@ -790,7 +790,7 @@ def load_campaign(path: Path, display: str, lang: Lang = "fr", max_bytes: int = 
     try:
         doc = load_path(path, lang, max_bytes)
     except OSError as error:
-        from convgen.checking import M_UNREADABLE
+        from convgen.pipeline.checking import M_UNREADABLE
 
         reason = error.strerror or type(error).__name__
         return Campaign(display, [located("YAML_SYNTAX", Severity.ERROR, M_UNREADABLE.get(lang).format(reason=reason), None)])

@@ -18,9 +18,9 @@ from pydantic.fields import FieldInfo
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.loading import Document, FieldPath, dotted
-from convgen.models import KINDS, MODELS, Agreement
-from convgen.values import MESSAGES
+from convgen.source.reader import Document, FieldPath, dotted
+from convgen.schema.models import KINDS, MODELS, Agreement
+from convgen.schema.fields import MESSAGES
 
 BUILTIN: dict[str, Msg] = {
     "missing": Msg("champ obligatoire manquant : « {name} »{about}", "required field missing: '{name}'{about}"),

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from convgen.errors import ExternalToolError
-from convgen.files import place, stage, temporary_folder, together
+from convgen.output.files import place, stage, temporary_folder, together
 
 ENV_VAR = "CONVGEN_SOFFICE"
 EXECUTABLE_NAMES = ("soffice", "libreoffice")

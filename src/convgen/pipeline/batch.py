@@ -20,15 +20,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from convgen.checking import FileResult, Unit, check_across, check_unit, expand, files_read
+from convgen.pipeline.checking import FileResult, Unit, check_across, check_unit, expand, files_read
 from convgen.errors import INTERNAL_EXIT, ClashError, ConvgenError, InternalError, Interrupted, UsageError
-from convgen.files import discard, end_run, new_run, output_path, place, stage, temporary_folder, together
+from convgen.output.files import discard, end_run, new_run, output_path, place, stage, temporary_folder, together
 from convgen.i18n import Lang, Msg
-from convgen.inputs import Input, name_key
-from convgen.loading import MAX_BYTES
+from convgen.source.inputs import Input, name_key
+from convgen.source.reader import MAX_BYTES
 
 if TYPE_CHECKING:  # the DOCX stack is imported when rendering only: `validate` starts faster without it
-    from convgen.rendering import CompiledTemplate
+    from convgen.documents.rendering import CompiledTemplate
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Outcome:
 
 
 def _stale(options: Options, stem: PurePosixPath) -> list[Path]:
-    from convgen.document import COPY_IDS
+    from convgen.documents.context import COPY_IDS
 
     try:
         candidates = [output_path(options.out, stem, f".{copy_id}.{options.format}") for ids in COPY_IDS.values() for copy_id in ids]
@@ -73,7 +73,7 @@ def parse_copies(text: str | None) -> tuple[str, ...] | None:
     """`--copies etablissement,eleve`: every name must be a copy of some kind."""
     if text is None:
         return None
-    from convgen.document import COPY_IDS
+    from convgen.documents.context import COPY_IDS
 
     names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
     known = [copy_id for ids in COPY_IDS.values() for copy_id in ids]
@@ -96,15 +96,15 @@ class Templates:
     def get(self, kind: str) -> CompiledTemplate:
         key = "custom" if self.override is not None else kind
         if key not in self._compiled:
-            from convgen.rendering import load_template
+            from convgen.documents.rendering import load_template
 
             self._compiled[key] = load_template(kind, self.override)
         return self._compiled[key]
 
 
 def _documents(templates: Templates, result: FileResult, wanted: tuple[str, ...] | None) -> dict[str, bytes]:
-    from convgen.document import build, copies
-    from convgen.rendering import render_copies
+    from convgen.documents.context import build, copies
+    from convgen.documents.rendering import render_copies
 
     agreement = result.agreement
     assert agreement is not None
@@ -333,7 +333,7 @@ def render_all(
     hears of each agreement, valid or not.
     """
     if options.format == "pdf":
-        from convgen.pdf import find_soffice
+        from convgen.documents.pdf import find_soffice
 
         find_soffice()  # before any work: without LibreOffice nothing could be delivered
     if options.out.exists() and not options.out.is_dir():
@@ -469,7 +469,7 @@ def _report_apart(report: Path, units: Sequence[Unit], options: Options) -> None
     target, out = Path(os.path.realpath(report)), Path(os.path.realpath(options.out))
     if not target.is_relative_to(out):
         return
-    from convgen.document import COPY_IDS
+    from convgen.documents.context import COPY_IDS
 
     wanted = name_key(PurePosixPath(target.relative_to(out).as_posix()))
     suffixes = [f".{copy_id}.{options.format}" for ids in COPY_IDS.values() for copy_id in ids]
@@ -508,7 +508,7 @@ def _place_all(outcomes: list[Outcome], stop: _Stop, progress: Callable[[Outcome
 
 
 def _convert(outcomes: list[Outcome], staging: Path, options: Options, hold: Callable[[], Any]) -> None:
-    from convgen.pdf import convert
+    from convgen.documents.pdf import convert
 
     staged = [(docx, target, outcome) for outcome in outcomes for docx, target in outcome.staged]
     if not staged:

@@ -27,9 +27,9 @@ from jinja2.sandbox import MAX_RANGE
 from jinja2.utils import missing
 from markupsafe import Markup, escape
 
-from convgen.docxzip import Member, PackageError, deflate_piece, joined, outside_package, read_members, write_zip
+from convgen.documents.package import Member, PackageError, deflate_piece, joined, outside_package, read_members, write_zip
 from convgen.errors import TemplateError, UsageError
-from convgen.templating import (
+from convgen.documents.sandbox import (
     Budget,
     LimitError,
     Parsed,
@@ -87,7 +87,7 @@ def builtin_template(kind: str) -> Path:
     packaged = resources.files("convgen").joinpath("templates", f"{kind}.docx")
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "templates" / f"{kind}.docx"
+    return Path(__file__).resolve().parents[3] / "templates" / f"{kind}.docx"
 
 
 def read_template(path: Path) -> bytes:
@@ -512,7 +512,7 @@ def failure_reason(error: BaseException) -> str:
 
 
 _TYPE_WORDS = {
-    "convgen.templating.Record": "un groupe de valeurs",
+    "convgen.documents.sandbox.Record": "un groupe de valeurs",
     "Record": "un groupe de valeurs",
     "str": "un texte",
     "Markup": "un texte",
@@ -789,9 +789,9 @@ def sample_agreements(kind: str) -> list[Any]:
     import datetime as dt
     from decimal import Decimal
 
-    from convgen.checking import check_bytes
-    from convgen.models import Accommodation, Gratification, Signature
-    from convgen.starter import starter_text
+    from convgen.pipeline.checking import check_bytes
+    from convgen.schema.models import Accommodation, Gratification, Signature
+    from convgen.output.starter import starter_text
 
     base = check_bytes(starter_text(kind).encode("utf-8"), f"{kind}.yaml").agreement
     assert base is not None, "the starter is valid"
@@ -824,7 +824,7 @@ def check_template(path: Path, kind: str) -> list[str]:
     """Every problem of a template, all together: what would make the package unusable or
     unsafe, syntax errors, unknown filters and names (with the Word text around and a
     suggestion), `|safe`, what rendering the sample agreements stops at, broken XML."""
-    from convgen.document import build, copies
+    from convgen.documents.context import build, copies
 
     label = str(path)
     try:

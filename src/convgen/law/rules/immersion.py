@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from convgen import limits
+from convgen.law import limits
 from convgen.findings import Severity
 from convgen.i18n import Msg, date_text
-from convgen.rules.base import Context, Hit, rule
+from convgen.law.rules.base import Context, Hit, rule
 
 
 def max_days_limit(days: int) -> Msg:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from convgen.values import MAX_PERIOD_DAYS, Amount, Bool, Email, Ine, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
+from convgen.schema.fields import MAX_PERIOD_DAYS, Amount, Bool, Email, Ine, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -62,7 +62,7 @@ def name_key(rel: PurePosixPath) -> str:
     """What two output names must not share: the name as written in OUT (each component
     made safe, long ones shortened), compared as Windows and macOS file systems do,
     without regard to case or Unicode normalisation (é typed as one or two characters)."""
-    from convgen.files import fitted_component
+    from convgen.output.files import fitted_component
 
     parts = [fitted_component(part) for part in rel.parts if part not in ("", "/")] or ["_"]
     return unicodedata.normalize("NFC", "/".join(parts)).casefold()
@@ -74,7 +74,7 @@ def _path_order(path: Path) -> tuple[str, str]:
 
 
 def _as_typed(rel: PurePosixPath) -> bool:
-    from convgen.files import fitted_component
+    from convgen.output.files import fitted_component
 
     return all(fitted_component(part) == part for part in rel.parts)
 

@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from convgen import limits
-from convgen.calendar import CUSTOM, HOLIDAYS, SUBDIVISION_NAMES, Day, Holiday, continuous_runs, public_holidays, rests
+from convgen.law import limits
+from convgen.law.calendar import CUSTOM, HOLIDAYS, SUBDIVISION_NAMES, Day, Holiday, continuous_runs, public_holidays, rests
 from convgen.i18n import MONTHS_EN, MONTHS_FR, Lang, Msg, hours_fr, hours_text, weekday_date
-from convgen.loading import FieldPath
-from convgen.rules.base import Context, Hit
-from convgen.values import Slot, clock
+from convgen.source.reader import FieldPath
+from convgen.law.rules.base import Context, Hit
+from convgen.schema.fields import Slot, clock
 
 WEEKLY: FieldPath = ("schedule", "weekly")
 
@@ -125,7 +125,7 @@ def minor_holidays(ctx: Context) -> dict[dt.date, Msg]:
     return named_days(ctx, public_holidays, minors=True)
 
 
-# The catalogue's limits are written from the figures of convgen.limits, so that the page
+# The catalogue's limits are written from the figures of convgen.law.limits, so that the page
 # `convgen rules` prints cannot drift from what the checks apply.
 
 T = TypeVar("T")

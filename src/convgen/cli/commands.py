@@ -19,7 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from convgen import __version__
 from convgen.errors import INTERNAL_EXIT, ConvgenError, Interrupted
-from convgen.terminal import QuietStream, visible
+from convgen.cli.terminal import QuietStream, visible
 
 LANG_HELP = "Langue des messages : fr (défaut) ou en."
 
@@ -319,13 +319,13 @@ def new(
     """Écrit un modèle de convention commenté, complet et valide, à adapter."""
     console = _stderr()
     if kind is NewKind.campaign:
-        from convgen.starter import write_campaign
+        from convgen.output.starter import write_campaign
 
         target, table = write_campaign(output, force)
         console.print(f"[green]✓[/] {_escape(str(target))} et {_escape(str(table))} écrits (campagne de PFMP : commun + liste de classe).")
         console.print(f"[dim]→ remplissez la liste de classe, puis : convgen validate {_escape(str(target))}[/]")
         return
-    from convgen.starter import write_starter
+    from convgen.output.starter import write_starter
 
     target = write_starter(kind.value, output, force)
     console.print(f"[green]✓[/] {_escape(str(target))} écrit (convention {kind.value}).")
@@ -347,9 +347,9 @@ def validate(
     jobs: JobsOption = None,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
-    from convgen.batch import Options, check_all
-    from convgen.inputs import collect, parse_shard, shard
-    from convgen.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
+    from convgen.pipeline.batch import Options, check_all
+    from convgen.source.inputs import collect, parse_shard, shard
+    from convgen.cli.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
 
     selected = parse_shard(shard_text, lang.value)
     inputs = shard(collect(paths, lang.value), selected)
@@ -377,13 +377,13 @@ def schema(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Écrit le schéma dans ce fichier plutôt qu'à l'écran.")] = None,
 ) -> None:
     """Affiche le schéma JSON d'un type de convention (autocomplétion dans l'éditeur)."""
-    from convgen.models import json_schema
+    from convgen.schema.models import json_schema
 
     text = json.dumps(json_schema(kind.value), ensure_ascii=False, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
         return
-    from convgen.files import write_user_file
+    from convgen.output.files import write_user_file
 
     write_user_file(output, text.encode("utf-8"))
     _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")
@@ -398,13 +398,13 @@ def rules(
     lang: LangOption = Lang.fr,
 ) -> None:
     """Liste les règles vérifiées : identifiant, gravité, à qui elle s'applique, limite, article."""
-    from convgen.rules import GROUPS, catalogue
+    from convgen.law.rules import GROUPS, catalogue
 
     rows = catalogue(lang.value)
     if format is CatalogueFormat.json:
         sys.stdout.write(json.dumps({"convgen": __version__, "rules": rows}, ensure_ascii=False, indent=2) + "\n")
         return
-    from convgen.report import print_rules, rules_markdown
+    from convgen.cli.report import print_rules, rules_markdown
 
     if format is CatalogueFormat.markdown:
         sys.stdout.write(rules_markdown(rows, GROUPS, lang.value))
@@ -444,9 +444,9 @@ def render(
     ] = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
-    from convgen.batch import Options, parse_copies, render_all
-    from convgen.inputs import collect, parse_shard, shard
-    from convgen.report import RenderReporter, dumps, exit_code, render_json
+    from convgen.pipeline.batch import Options, parse_copies, render_all
+    from convgen.source.inputs import collect, parse_shard, shard
+    from convgen.cli.report import RenderReporter, dumps, exit_code, render_json
 
     wanted = parse_copies(copies)
     selected = parse_shard(shard_text, lang.value)
@@ -483,7 +483,7 @@ def render(
                 "checking": interrupted.checking,
             }
     if report is not None:
-        from convgen.files import write_user_file
+        from convgen.output.files import write_user_file
 
         write_user_file(report, (dumps(summary) + "\n").encode("utf-8"))
     reporter.finished(outcomes, summary)
@@ -513,8 +513,8 @@ def template_export(
 ) -> None:
     """Copie le modèle intégré, à ouvrir et adapter dans Word ou LibreOffice."""
     from convgen.errors import UsageError
-    from convgen.files import is_stream, write_user_file
-    from convgen.rendering import template_bytes
+    from convgen.output.files import is_stream, write_user_file
+    from convgen.documents.rendering import template_bytes
 
     target = output if output is not None else Path(f"modele-{kind.value}.docx")
     if target.exists() and not force and not is_stream(target):
@@ -532,7 +532,7 @@ def template_check(
     kind: Annotated[Kind, typer.Option("--kind", help="Type de convention que le modèle remplit.", case_sensitive=False)] = Kind.pfmp,
 ) -> None:
     """Vérifie un modèle : syntaxe des balises, noms inconnus, document Word valide."""
-    from convgen.rendering import check_template
+    from convgen.documents.rendering import check_template
 
     problems = check_template(file, kind.value)
     console = _stdout()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from convgen import limits
-from convgen.calendar import birthday, shift_years
+from convgen.law import limits
+from convgen.law.calendar import birthday, shift_years
 from convgen.findings import Severity
 from convgen.i18n import Msg, date_text
-from convgen.rules.base import Context, Hit, rule
+from convgen.law.rules.base import Context, Hit, rule
 
 PFMP = frozenset({"pfmp"})
 GROUP = "pfmp"

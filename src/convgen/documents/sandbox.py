@@ -27,7 +27,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from convgen import i18n
-from convgen.values import format_phone
+from convgen.schema.fields import format_phone
 
 # The clean-up reads a part once per step, each step in time linear in its length: no
 # pattern tries, from each of many starts, to reach a closer that may never come (on 10 kB

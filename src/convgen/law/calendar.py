@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from convgen.i18n import Lang
-from convgen.limits import SCHOOL_YEAR_START_MONTH
-from convgen.loading import FieldPath
-from convgen.models import WEEKDAYS, Period, Schedule
-from convgen.values import Slot
+from convgen.law.limits import SCHOOL_YEAR_START_MONTH
+from convgen.source.reader import FieldPath
+from convgen.schema.models import WEEKDAYS, Period, Schedule
+from convgen.schema.fields import Slot
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from convgen import limits
-from convgen.calendar import Day, school_year
+from convgen.law import limits
+from convgen.law.calendar import Day, school_year
 from convgen.findings import Finding, Severity
 from convgen.i18n import WEEKDAYS_FR
-from convgen.models import Agreement, Signature
-from convgen.templating import Record
-from convgen.values import Slot
+from convgen.schema.models import Agreement, Signature
+from convgen.documents.sandbox import Record
+from convgen.schema.fields import Slot
 
 if TYPE_CHECKING:
-    from convgen.rules.base import Context
+    from convgen.law.rules.base import Context
 
 NOON = 12 * 60
 
@@ -114,6 +114,10 @@ def model_record(model: BaseModel) -> Record:
     return Record(**fields)
 
 
+def _half(slots: tuple[Slot, ...], morning: bool) -> tuple[Slot, ...]:
+    return tuple(slot for slot in slots if (slot.start < NOON) == morning)
+
+
 def _week_pattern(agreement: Agreement) -> list[Record]:
     schedule = agreement.schedule
     if schedule is None:
@@ -125,16 +129,21 @@ def _week_pattern(agreement: Agreement) -> list[Record]:
         if weekday == 6 and not slots:
             break
         name = WEEKDAYS_FR[weekday]
+        morning = tuple(slot for slot in slots if slot.start < NOON)
+        afternoon = tuple(slot for slot in slots if slot.start >= NOON)
         rows.append(
             Record(
                 day=name.capitalize(),
                 weekday=name,
                 slots=_slots(slots),
-                morning=_slots(slot for slot in slots if slot.start < NOON),
-                afternoon=_slots(slot for slot in slots if slot.start >= NOON),
+                morning=_slots(morning),
+                afternoon=_slots(afternoon),
                 hours=hours(sum(slot.minutes for slot in slots)),
                 worked=bool(slots),
                 same_as_previous=previous is not None and bool(slots) and slots == previous,
+                # the model has one « idem au jour précédent » box per half-day
+                same_morning_as_previous=previous is not None and bool(morning) and morning == _half(previous, True),
+                same_afternoon_as_previous=previous is not None and bool(afternoon) and afternoon == _half(previous, False),
             )
         )
         previous = slots
@@ -192,7 +201,7 @@ def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Context |
 
     `ctx`, the rules' context of this agreement, spares computing its schedule again.
     """
-    from convgen.rules.base import Context
+    from convgen.law.rules.base import Context
 
     if ctx is None or ctx.agreement is not agreement:
         ctx = Context(agreement)

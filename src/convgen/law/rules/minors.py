@@ -1,15 +1,15 @@
-"""Hours, rest and holidays of a minor pupil in a PFMP (rules.md; limits in convgen.limits)."""
+"""Hours, rest and holidays of a minor pupil in a PFMP (rules.md; limits in convgen.law.limits)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from convgen import limits
-from convgen.calendar import HOLIDAYS
+from convgen.law import limits
+from convgen.law.calendar import HOLIDAYS
 from convgen.findings import Severity
 from convgen.i18n import Msg, hours_fr, hours_text, weekday_date
-from convgen.rules.base import Context, Hit, rule
-from convgen.rules.reading import (
+from convgen.law.rules.base import Context, Hit, rule
+from convgen.law.rules.reading import (
     break_hits,
     by_age,
     clock_text,
@@ -23,7 +23,7 @@ from convgen.rules.reading import (
     week_cause,
     worked_weeks,
 )
-from convgen.values import clock
+from convgen.schema.fields import clock
 
 PFMP = frozenset({"pfmp"})
 GROUP = "pfmp"

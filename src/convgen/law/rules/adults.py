@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from convgen import limits
-from convgen.calendar import HOLIDAYS, customary_days
+from convgen.law import limits
+from convgen.law.calendar import HOLIDAYS, customary_days
 from convgen.findings import Severity
 from convgen.i18n import Msg, hours_fr, hours_text, weekday_date
-from convgen.rules.base import ALL_KINDS, Context, Hit, rule
-from convgen.rules.reading import (
+from convgen.law.rules.base import ALL_KINDS, Context, Hit, rule
+from convgen.law.rules.reading import (
     break_hits,
     clock_text,
     customary_limit,
@@ -23,7 +23,7 @@ from convgen.rules.reading import (
     week_cause,
     worked_weeks,
 )
-from convgen.values import clock
+from convgen.schema.fields import clock
 
 GROUP = "common"
 PFMP = frozenset({"pfmp"})

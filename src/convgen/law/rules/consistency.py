@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from convgen.findings import Severity
 from convgen.i18n import WEEKDAYS_EN, WEEKDAYS_FR, Msg, date_long, date_text
-from convgen.models import WEEKDAYS
-from convgen.rules.base import ALL_KINDS, Context, Hit, declare, rule
-from convgen.values import Slot
+from convgen.schema.models import WEEKDAYS
+from convgen.law.rules.base import ALL_KINDS, Context, Hit, declare, rule
+from convgen.schema.fields import Slot
 
 GROUP = "consistency"
 ANY = Msg("toute convention", "any agreement")

@@ -7,11 +7,11 @@ from typing import Any
 
 from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.loading import FieldPath, dotted
-from convgen.models import Agreement
-from convgen.rules import across, adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
-from convgen.rules.across import Footprint, Peers
-from convgen.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
+from convgen.source.reader import FieldPath, dotted
+from convgen.schema.models import Agreement
+from convgen.law.rules import across, adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
+from convgen.law.rules.across import Footprint, Peers
+from convgen.law.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
 
 Locate = Callable[[FieldPath], Location | None]
 

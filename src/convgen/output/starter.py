@@ -6,8 +6,8 @@ from importlib import resources
 from pathlib import Path
 
 from convgen.errors import UsageError
-from convgen.files import is_stream, write_user_file
-from convgen.inputs import DEFAULT_PATH
+from convgen.output.files import is_stream, write_user_file
+from convgen.source.inputs import DEFAULT_PATH
 
 STARTERS = ("pfmp", "immersion")
 CAMPAIGN = "campaign"

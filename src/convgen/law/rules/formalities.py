@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from convgen.findings import Severity
 from convgen.i18n import Msg, date_text
-from convgen.rules.base import ALL_KINDS, Context, Hit, rule
+from convgen.law.rules.base import ALL_KINDS, Context, Hit, rule
 
 
 @rule(

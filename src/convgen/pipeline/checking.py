@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg
-from convgen.inputs import Input
-from convgen.loading import MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
-from convgen.models import KINDS, Agreement
-from convgen.rules import REGISTRY, run_rules, run_rules_across
-from convgen.rules.across import Footprint, footprint
-from convgen.rules.base import Context
-from convgen.validation import validate
+from convgen.source.inputs import Input
+from convgen.source.reader import MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
+from convgen.schema.models import KINDS, Agreement
+from convgen.law.rules import REGISTRY, run_rules, run_rules_across
+from convgen.law.rules.across import Footprint, footprint
+from convgen.law.rules.base import Context
+from convgen.schema.validation import validate
 
 if TYPE_CHECKING:
-    from convgen.campaign import Campaign, ClassList
+    from convgen.source.campaign import Campaign, ClassList
 
 
 @dataclass
@@ -214,7 +214,7 @@ _campaigns: dict[tuple[Path, str, str, int], Campaign] = {}
 
 
 def _campaign(item: Input, lang: Lang, max_bytes: int) -> Campaign:
-    from convgen.campaign import load_campaign
+    from convgen.source.campaign import load_campaign
 
     key = (item.path, item.display, lang, max_bytes)
     if key not in _campaigns:

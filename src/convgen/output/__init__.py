@@ -1,0 +1,1 @@
+"""Writing what a run produces: atomic files inside OUT, the starter files."""

@@ -1,0 +1,1 @@
+"""Finding the inputs and reading them: YAML with its lines, campaigns and class lists."""
