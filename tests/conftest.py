@@ -8,8 +8,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from convgen.pipeline.checking import FileResult, check_bytes
 from convgen.cli import app
+from convgen.pipeline.checking import FileResult, check_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

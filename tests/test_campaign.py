@@ -11,7 +11,8 @@ import docx
 import pytest
 
 from conftest import replace_once
-from convgen.source.campaign import deep_merge, load_campaign, slugify
+from convgen.pipeline.checking import load_campaign
+from convgen.source.campaign import deep_merge, slugify
 
 
 def read_table(path: Path) -> list[list[str]]:

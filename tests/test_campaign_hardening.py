@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import convgen.source.campaign
-from convgen.source.campaign import MAX_COLUMNS, MAX_ROWS, MAX_SPREAD, load_campaign
-from convgen.pipeline.checking import check_unit, expand
+import convgen.source.classlist
+from convgen.pipeline.checking import check_unit, expand, load_campaign
+from convgen.source.classlist import MAX_COLUMNS, MAX_ROWS, MAX_SPREAD
 from convgen.source.inputs import collect
 
 CSV_LIMIT = 16 << 20  # 16 × the default --max-size
@@ -177,7 +177,7 @@ def test_a_large_shared_part_lowers_the_number_of_pupils(workdir: Path, campaign
 
 
 def test_a_class_list_past_its_filled_cells_limit_is_refused(monkeypatch: pytest.MonkeyPatch, workdir: Path, campaign: Path) -> None:
-    monkeypatch.setattr(convgen.source.campaign, "MAX_CELLS", 50)  # a million in use: rows 2 and 3 fill 46 cells, row 4 17 more
+    monkeypatch.setattr(convgen.source.classlist, "MAX_CELLS", 50)  # a million in use: rows 2 and 3 fill 46 cells, row 4 17 more
     loaded = load_campaign(Path("campagne.yaml"), "campagne.yaml")
     (finding,) = loaded.findings
     assert (finding.rule, finding.file, finding.line) == ("CAMPAIGN", "eleves.csv", 4)

@@ -259,7 +259,7 @@ def test_no_ansi_escapes_without_a_terminal(cli, workdir: Path) -> None:
 def test_command_line_kinds_are_the_schema_kinds() -> None:
     from convgen.cli import Kind
     from convgen.schema.models import KINDS
-    from convgen.output.starter import STARTERS
+    from convgen.source.starter import STARTERS
 
     assert tuple(kind.value for kind in Kind) == KINDS == STARTERS
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, example_text, other_pupil
-from convgen.output import files
 from convgen.errors import UsageError
+from convgen.output import files
 
 COPIES = ("etablissement", "entreprise", "eleve")
 TEMP_PREFIX = "convgen-"  # the system temporary folder's scratch folders: convgen-<pid>-…
@@ -201,8 +201,8 @@ def test_temporary_folders_of_dead_runs_are_removed_at_the_next_run(cli, workdir
 
 
 def test_temporary_folders_are_named_after_their_run(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import convgen.pipeline.batch as batch
     import convgen.documents.pdf as pdf
+    import convgen.pipeline.batch as batch
 
     seen: list[str] = []
     monkeypatch.setattr(pdf, "find_soffice", lambda *args, **kwargs: "soffice")

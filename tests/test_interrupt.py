@@ -66,9 +66,9 @@ def test_a_run_interrupted_while_checking_writes_nothing_and_says_so(
 def test_a_signal_while_documents_are_put_in_place_waits_for_the_agreement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once checked, an agreement's copies go into OUT together: a signal noted meanwhile
     stops the run after the last of them, and the others stay out."""
+    from convgen.errors import Interrupted
     from convgen.pipeline import batch as batch_module
     from convgen.pipeline.batch import Options, render_all
-    from convgen.errors import Interrupted
     from convgen.source.inputs import collect
 
     folder = tmp_path / "in"

@@ -8,9 +8,9 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from conftest import check_text, example_text, line_of, replace_once
-from convgen.source.reader import load_text
-from convgen.schema.models import json_schema
 from convgen.schema.fields import SlotValue
+from convgen.schema.models import json_schema
+from convgen.source.reader import load_text
 
 
 def errors(text: str, lang: str = "fr"):

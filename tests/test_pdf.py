@@ -417,9 +417,7 @@ def test_private_profile_and_headless_environment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_import_is_light() -> None:
-    code = (
-        "import sys, convgen.documents.pdf; print(' '.join(sorted(m for m in ('typer', 'rich', 'docx', 'jinja2', 'pydantic') if m in sys.modules)))"
-    )
+    code = "import sys, convgen.documents.pdf; print(' '.join(sorted(m for m in ('typer', 'rich', 'docx', 'jinja2', 'pydantic') if m in sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
 

@@ -431,9 +431,9 @@ def test_a_part_is_rendered_once_for_all_copies_only_when_it_just_prints_copy_va
 
 
 def _built_in_documents(spliced: bool) -> dict[str, dict[str, bytes]]:
-    from convgen.pipeline.checking import check_bytes
     from convgen.documents.context import build, copies
     from convgen.documents.rendering import load_template, render_copies
+    from convgen.pipeline.checking import check_bytes
 
     compiled = load_template("pfmp")
     if not spliced:

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, build_case, check_text, line_of
-from convgen.pipeline.checking import check_across, check_bytes
 from convgen.law.rules import REGISTRY
+from convgen.pipeline.checking import check_across, check_bytes
 
 RULE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))
 

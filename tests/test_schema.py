@@ -10,7 +10,7 @@ import yaml
 
 from conftest import CONTRACT_EXAMPLES, FIXTURES, check_text, example_text, line_of, replace_once
 from convgen.schema.models import json_schema
-from convgen.output.starter import starter_text
+from convgen.source.starter import starter_text
 
 CASES = yaml.safe_load((FIXTURES / "schema" / "cases.yaml").read_text(encoding="utf-8"))
 

@@ -300,9 +300,9 @@ def test_a_template_that_computes_too_long_is_stopped_by_the_clock(monkeypatch: 
 
 
 def test_the_budgets_leave_the_built_in_templates_a_thousandfold_room() -> None:
-    from convgen.pipeline.checking import check_bytes
     from convgen.documents.context import build, copies
     from convgen.documents.rendering import load_template, render_copies
+    from convgen.pipeline.checking import check_bytes
 
     for kind in ("pfmp", "immersion"):
         checked = check_bytes(example_text(kind).encode(), f"{kind}.yaml")
@@ -342,9 +342,9 @@ def test_ordinary_jinja_renders_as_it_did(source: str) -> None:
 
 
 def _compiled(folder: Path, body: str):
-    from convgen.pipeline.checking import check_bytes
     from convgen.documents.context import build, copies
     from convgen.documents.rendering import CompiledTemplate, compile_parts, open_package
+    from convgen.pipeline.checking import check_bytes
 
     members = open_package(package({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": document(body)}), "t.docx")
     compiled = CompiledTemplate("t.docx", members, compile_parts(members, "t.docx"))

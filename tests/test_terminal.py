@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from conftest import example_text, other_pupil, replace_once
-from convgen.pipeline.checking import FileResult
-from convgen.errors import INTERNAL_EXIT
-from convgen.findings import Finding, Severity
-from convgen.source.reader import SourceMap
 from convgen.cli.report import dumps, finding_text, github_line
 from convgen.cli.terminal import visible
+from convgen.errors import INTERNAL_EXIT
+from convgen.findings import Finding, Severity
+from convgen.pipeline.checking import FileResult
+from convgen.source.reader import SourceMap
 
 # What a terminal acts upon: ESC (clear screen, retitle the window), BEL, a lone CR (the
 # cursor back over the line), DEL, C1 controls (CSI in one character), line separators,

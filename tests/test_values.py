@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from convgen.schema.models import Address
 from convgen.schema.fields import Amount, Email, Ine, IsoDate, Phone, PostalCode, SlotList, SlotValue, Text
+from convgen.schema.models import Address
 
 
 def ok(tp, value):

@@ -18,8 +18,8 @@ from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
 from convgen import __version__
-from convgen.errors import INTERNAL_EXIT, ConvgenError, Interrupted
 from convgen.cli.terminal import QuietStream, visible
+from convgen.errors import INTERNAL_EXIT, ConvgenError, Interrupted
 
 LANG_HELP = "Langue des messages : fr (défaut) ou en."
 
@@ -319,13 +319,13 @@ def new(
     """Écrit un modèle de convention commenté, complet et valide, à adapter."""
     console = _stderr()
     if kind is NewKind.campaign:
-        from convgen.output.starter import write_campaign
+        from convgen.source.starter import write_campaign
 
         target, table = write_campaign(output, force)
         console.print(f"[green]✓[/] {_escape(str(target))} et {_escape(str(table))} écrits (campagne de PFMP : commun + liste de classe).")
         console.print(f"[dim]→ remplissez la liste de classe, puis : convgen validate {_escape(str(target))}[/]")
         return
-    from convgen.output.starter import write_starter
+    from convgen.source.starter import write_starter
 
     target = write_starter(kind.value, output, force)
     console.print(f"[green]✓[/] {_escape(str(target))} écrit (convention {kind.value}).")
@@ -347,9 +347,9 @@ def validate(
     jobs: JobsOption = None,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
+    from convgen.cli.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
     from convgen.pipeline.batch import Options, check_all
     from convgen.source.inputs import collect, parse_shard, shard
-    from convgen.cli.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
 
     selected = parse_shard(shard_text, lang.value)
     inputs = shard(collect(paths, lang.value), selected)
@@ -444,9 +444,9 @@ def render(
     ] = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
+    from convgen.cli.report import RenderReporter, dumps, exit_code, render_json
     from convgen.pipeline.batch import Options, parse_copies, render_all
     from convgen.source.inputs import collect, parse_shard, shard
-    from convgen.cli.report import RenderReporter, dumps, exit_code, render_json
 
     wanted = parse_copies(copies)
     selected = parse_shard(shard_text, lang.value)
@@ -512,9 +512,9 @@ def template_export(
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
 ) -> None:
     """Copie le modèle intégré, à ouvrir et adapter dans Word ou LibreOffice."""
+    from convgen.documents.rendering import template_bytes
     from convgen.errors import UsageError
     from convgen.output.files import is_stream, write_user_file
-    from convgen.documents.rendering import template_bytes
 
     target = output if output is not None else Path(f"modele-{kind.value}.docx")
     if target.exists() and not force and not is_stream(target):

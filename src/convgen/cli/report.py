@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.text import Text
 
 from convgen import __version__
-from convgen.pipeline.checking import FileResult
+from convgen.cli.terminal import json_visible, visible
 from convgen.errors import INTERNAL_EXIT
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg, plural
-from convgen.cli.terminal import json_visible, visible
+from convgen.pipeline.checking import FileResult
 
 SEVERITY_WORD = {
     Severity.ERROR: Msg("erreur", "error"),

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from convgen.law import limits
-from convgen.law.calendar import Day, school_year
+from convgen.documents.sandbox import Record
 from convgen.findings import Finding, Severity
 from convgen.i18n import WEEKDAYS_FR
-from convgen.schema.models import Agreement, Signature
-from convgen.documents.sandbox import Record
+from convgen.law import limits
+from convgen.law.calendar import Day, school_year
 from convgen.schema.fields import Slot
+from convgen.schema.models import Agreement, Signature
 
 if TYPE_CHECKING:
-    from convgen.law.rules.base import Context
+    from convgen.law.facts import Facts
 
 NOON = 12 * 60
 
@@ -196,15 +196,15 @@ def _finding(finding: Finding) -> Record:
     return Record(rule=finding.rule, message=finding.message, field=finding.field, date=finding.date)
 
 
-def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Context | None = None) -> dict[str, Any]:
+def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Facts | None = None) -> dict[str, Any]:
     """Everything but `copy`: the agreement under its YAML names, and the computed values.
 
     `ctx`, the rules' context of this agreement, spares computing its schedule again.
     """
-    from convgen.law.rules.base import Context
+    from convgen.law.facts import Facts
 
     if ctx is None or ctx.agreement is not agreement:
-        ctx = Context(agreement)
+        ctx = Facts(agreement)
     context = model_record(agreement).__dict__
     if context.get("signature") is None:
         context["signature"] = model_record(Signature.model_construct(place=None, date=None))

@@ -10,7 +10,6 @@ reusing every other member as is.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -28,7 +27,6 @@ from jinja2.utils import missing
 from markupsafe import Markup, escape
 
 from convgen.documents.package import Member, PackageError, deflate_piece, joined, outside_package, read_members, write_zip
-from convgen.errors import TemplateError, UsageError
 from convgen.documents.sandbox import (
     Budget,
     LimitError,
@@ -47,6 +45,8 @@ from convgen.documents.sandbox import (
     template_line,
     text_around,
 )
+from convgen.errors import TemplateError, UsageError
+from convgen.text import closest
 
 MAX_TEMPLATE_BYTES = 50 << 20
 MAX_PART_BYTES = 20 << 20
@@ -280,8 +280,8 @@ def _count_tags(source: str) -> int:
 
 
 def _suggest(name: str, choices: Any) -> str:
-    close = difflib.get_close_matches(name, [str(choice) for choice in choices], n=1, cutoff=0.6)
-    return f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+    close = closest(name, choices)
+    return f" ; vouliez-vous dire « {close} » ?" if close else ""
 
 
 def _stand_in(value: Any = None, *args: Any, **kwargs: Any) -> Any:
@@ -640,11 +640,11 @@ def _seen_problem(seen: Seen, parts: dict[str, Part], context: dict[str, Any], t
         choices = seen.obj
     else:
         choices = []
-    close = difflib.get_close_matches(seen.name, [str(choice) for choice in choices], n=1, cutoff=0.7)
+    close = closest(seen.name, choices, cutoff=0.7)
     suggestion = ""
     if close:
         prefix = written[: len(written) - len(seen.name)] if written.endswith(seen.name) else ""
-        suggestion = f" ; vouliez-vous dire « {prefix}{close[0]} » ?"
+        suggestion = f" ; vouliez-vous dire « {prefix}{close} » ?"
     return f"{label}{where} : nom inconnu « {written} »{suggestion}"
 
 
@@ -791,7 +791,7 @@ def sample_agreements(kind: str) -> list[Any]:
 
     from convgen.pipeline.checking import check_bytes
     from convgen.schema.models import Accommodation, Gratification, Signature
-    from convgen.output.starter import starter_text
+    from convgen.source.starter import starter_text
 
     base = check_bytes(starter_text(kind).encode("utf-8"), f"{kind}.yaml").agreement
     assert base is not None, "the starter is valid"

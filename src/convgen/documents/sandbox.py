@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from convgen import i18n
 from convgen.schema.fields import format_phone
+from convgen.text import XML_FORBIDDEN
 
 # The clean-up reads a part once per step, each step in time linear in its length: no
 # pattern tries, from each of many starts, to reach a closer that may never come (on 10 kB
@@ -58,7 +59,6 @@ _ENTITIES = (
     ("\u2019", "'"),
 )
 # Characters XML 1.0 forbids: a value holding one would make a document Word refuses.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Record:
@@ -318,7 +318,7 @@ def f_multiline(value: Any) -> Markup:
     if value is None:
         return Markup("")
     lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _BREAK.join(escape(_XML_FORBIDDEN.sub("", line)) for line in lines)
+    return _BREAK.join(escape(XML_FORBIDDEN.sub("", line)) for line in lines)
 
 
 def f_weekday_fr(value: Any) -> str:
@@ -342,7 +342,7 @@ def finalize(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _XML_FORBIDDEN.sub("", value)
+        return XML_FORBIDDEN.sub("", value)
     return value
 
 
@@ -916,7 +916,7 @@ def _printed(recording: bool) -> Any:
             budget.chars -= len(value)
             if budget.chars < 0:
                 budget.check()
-            return value if kind is Markup else _XML_FORBIDDEN.sub("", value)
+            return value if kind is Markup else XML_FORBIDDEN.sub("", value)
         if value is None:
             return ""
         if kind in _SHORT or kind is int or kind is Decimal:

@@ -9,9 +9,9 @@ from functools import lru_cache
 
 from convgen.i18n import Lang
 from convgen.law.limits import SCHOOL_YEAR_START_MONTH
-from convgen.source.reader import FieldPath
-from convgen.schema.models import WEEKDAYS, Period, Schedule
 from convgen.schema.fields import Slot
+from convgen.schema.models import WEEKDAYS, Period, Schedule
+from convgen.source.reader import FieldPath
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,1 @@
-"""Writing what a run produces: atomic files inside OUT, the starter files."""
+"""Writing what a run produces: atomic files, inside OUT and nowhere else."""

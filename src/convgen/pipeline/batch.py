@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from convgen.pipeline.checking import FileResult, Unit, check_across, check_unit, expand, files_read
 from convgen.errors import INTERNAL_EXIT, ClashError, ConvgenError, InternalError, Interrupted, UsageError
-from convgen.output.files import discard, end_run, new_run, output_path, place, stage, temporary_folder, together
 from convgen.i18n import Lang, Msg
+from convgen.output.files import discard, end_run, new_run, output_path, place, stage, temporary_folder, together
+from convgen.pipeline.checking import FileResult, Unit, check_across, check_unit, expand, files_read
 from convgen.source.inputs import Input, name_key
 from convgen.source.reader import MAX_BYTES
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg
-from convgen.source.inputs import Input
-from convgen.source.reader import MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
-from convgen.schema.models import KINDS, Agreement
+from convgen.law.facts import Facts
 from convgen.law.rules import REGISTRY, run_rules, run_rules_across
 from convgen.law.rules.across import Footprint, footprint
-from convgen.law.rules.base import Context
+from convgen.schema.models import KINDS, Agreement
 from convgen.schema.validation import validate
+from convgen.source.inputs import Input
+from convgen.source.reader import M_UNREADABLE, MAX_BYTES, Document, SourceMap, load_bytes, load_path, read_limited
 
 if TYPE_CHECKING:
     from convgen.source.campaign import Campaign, ClassList
@@ -30,7 +30,7 @@ class FileResult:
     kind: str | None = None
     agreement: Agreement | None = None
     # What the rules computed from the agreement (the dated schedule…), for the documents.
-    context: Context | None = None
+    context: Facts | None = None
     source: SourceMap | None = None
     # A campaign row: the campaign file its YAML lines refer to, the row's name and
     # origin (for the report), and the CSV lines its cells are quoted from.
@@ -109,7 +109,6 @@ M_UNDECODABLE = Msg(
     "nom de fichier qui n'est pas en UTF-8 (écrit par un autre système) : non lu ; renommez-le, par exemple sans accents.",
     "file name that is not UTF-8 (written by another system): not read; rename it, for example without accents.",
 )
-M_UNREADABLE = Msg("fichier illisible : {reason}.", "unreadable file: {reason}.")
 
 
 def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
@@ -122,7 +121,7 @@ def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
     result.findings.extend(schema_findings)
     if agreement is not None:
         result.agreement = agreement
-        result.context = Context(agreement)
+        result.context = Facts(agreement)
         found = run_rules(result.context, lang, doc.source.locate)
         result.findings.extend(found)
         if not any(f.is_error and REGISTRY[f.rule].group == "consistency" for f in found):
@@ -213,9 +212,15 @@ def _looks_like_campaign(path: Path, max_bytes: int) -> bool:
 _campaigns: dict[tuple[Path, str, str, int], Campaign] = {}
 
 
-def _campaign(item: Input, lang: Lang, max_bytes: int) -> Campaign:
-    from convgen.source.campaign import load_campaign
+def load_campaign(path: Path, display: str, lang: Lang = "fr", max_bytes: int = MAX_BYTES) -> Campaign:
+    """A campaign read, its class list's columns checked against the schema."""
+    from convgen.schema.validation import SchemaFields
+    from convgen.source import campaign
 
+    return campaign.load_campaign(path, display, lang, max_bytes, fields=SchemaFields())
+
+
+def _campaign(item: Input, lang: Lang, max_bytes: int) -> Campaign:
     key = (item.path, item.display, lang, max_bytes)
     if key not in _campaigns:
         _campaigns[key] = load_campaign(item.path, item.display, lang, max_bytes)

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonS
 from pydantic_core import PydanticCustomError
 
 from convgen.i18n import MONTHS_EN, MONTHS_FR, Msg, date_text
+from convgen.text import XML_FORBIDDEN, shortened
 
 MESSAGES: dict[str, Msg] = {
     "text_type": Msg("un texte est attendu{found}", "text expected{found}"),
@@ -120,7 +121,6 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_AMOUNT = Decimal(1_000_000)
 
 # Characters XML 1.0 forbids (and so Word): C0 controls but tab/newline/CR, surrogates, U+FFFE/F.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # Bidirectional embeddings, overrides and isolates: they make Word show a text in another
 # order than it is written, so a signed document could read otherwise than its file.
@@ -138,8 +138,7 @@ def _found(value: Any) -> str | None:
     """What YAML actually read, shown in type errors (the wording is added per language)."""
     if value is None or isinstance(value, (dict, list)):
         return None
-    shown = str(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+    return shortened(str(value))
 
 
 def _text(value: Any) -> str:
@@ -150,7 +149,7 @@ def _text(value: Any) -> str:
         raise fail("text_empty")
     if len(value) > MAX_TEXT:
         raise fail("text_too_long", length=len(value), limit=MAX_TEXT)
-    bad = _FORBIDDEN.search(value)
+    bad = XML_FORBIDDEN.search(value)
     if bad:
         raise fail("text_control", char=f"U+{ord(bad.group()):04X}")
     bad = _BIDI.search(value)

@@ -7,7 +7,6 @@ line, and say in the user's language what to write instead.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import types
 from dataclasses import replace
@@ -18,9 +17,10 @@ from pydantic.fields import FieldInfo
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.source.reader import Document, FieldPath, dotted
-from convgen.schema.models import KINDS, MODELS, Agreement
 from convgen.schema.fields import MESSAGES
+from convgen.schema.models import KINDS, MODELS, Agreement
+from convgen.source.reader import Document, FieldPath
+from convgen.text import closest, dotted, shortened
 
 BUILTIN: dict[str, Msg] = {
     "missing": Msg("champ obligatoire manquant : « {name} »{about}", "required field missing: '{name}'{about}"),
@@ -133,16 +133,27 @@ def field_names(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
+class SchemaFields:
+    """The schema's fields as a campaign's class list checks its columns against them."""
+
+    def has_kind(self, kind: str) -> bool:
+        return kind in MODELS
+
+    def exists(self, kind: str, path: FieldPath) -> bool:
+        return type_at(MODELS[kind], path) is not None
+
+    def names(self, kind: str, path: FieldPath) -> list[str]:
+        block = type_at(MODELS[kind], path)
+        return field_names(block) if _is_model(block) else []
+
+
 def _suggest(name: str, choices: list[str], lang: Lang) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if close:
-        return M_SUGGEST.get(lang).format(name=close[0])
-    return ""
+    close = closest(name, choices)
+    return M_SUGGEST.get(lang).format(name=close) if close else ""
 
 
 def _shown(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shortened(str(value))
 
 
 def _yaml_quoted(text: str) -> str:
@@ -332,6 +343,7 @@ def _drop_misspelt_missing(errors: list[Any], model: type[BaseModel]) -> list[An
         *parent, name = error["loc"]
         parent_type = type_at(model, tuple(parent))
         if _is_model(parent_type):
-            for close in difflib.get_close_matches(str(name), field_names(parent_type), n=1, cutoff=0.6):
+            close = closest(str(name), field_names(parent_type))
+            if close is not None:
                 misspelt.add((*parent, close))
     return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in misspelt)]

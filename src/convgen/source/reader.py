@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
+from convgen.text import dotted, line_column, shortened
 
 MAX_BYTES = 1 << 20
 """Default size limit of one agreement file; an agreement takes a few kilobytes."""
@@ -30,11 +31,6 @@ MAX_DEPTH = 40
 """Nesting depth; also stops recursive aliases."""
 
 FieldPath = tuple[str | int, ...]
-
-
-def _cut(text: str, width: int = 60) -> str:
-    """A text quoted in a message: enough to find it in the file, never the whole of a huge value."""
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -88,10 +84,6 @@ _SCALARS = {
 }
 
 
-def dotted(path: FieldPath) -> str:
-    return ".".join(str(part) for part in path)
-
-
 @dataclass
 class SourceMap:
     """Where each key and value of the document stands in the file (1-based)."""
@@ -142,7 +134,7 @@ def _finding(rule: str, msg: Msg, lang: Lang, loc: Location | None = None, field
 
 
 def _short_tag(tag: str) -> str:
-    return _cut("!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag)
+    return shortened("!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag)
 
 
 _tuple = tuple.__new__  # a Location made without the named tuple's keyword handling: one per key and value
@@ -245,7 +237,9 @@ class _Builder:
             if key in first_line:
                 if len(self.findings) < MAX_FINDINGS:
                     self.findings.append(
-                        _finding("YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(here), key=_cut(key), first=first_line[key])
+                        _finding(
+                            "YAML_SYNTAX", M_DUPLICATE, self.lang, key_loc, field=dotted(here), key=shortened(key), first=first_line[key]
+                        )
                     )
                 continue
             first_line[key] = key_loc[0]
@@ -500,18 +494,18 @@ def _missing_colon(lines: list[str], index: int, column: int, lang: Lang) -> Fin
     loc = Location(index + 1, column + 1, column + 1 + len(content))
     above = _significant_before(lines, index)
     if above is not None and _indent(lines[above]) == column and _bare(lines[above]).startswith("-"):
-        return _finding("YAML_SYNTAX", M_NO_DASH, lang, loc, text=_cut(content, 40))
+        return _finding("YAML_SYNTAX", M_NO_DASH, lang, loc, text=shortened(content, 40))
     word = content.split()[0]
     head, colon, tail = word.partition(":")
     if colon and tail and _KEY_WORD.fullmatch(head):
         fixed = f"{head}: {content[len(head) + 1 :].lstrip()}"
-        return _finding("YAML_SYNTAX", M_COLON_SPACE, lang, loc._replace(end_column=column + 2 + len(head)), fixed=_cut(fixed))
+        return _finding("YAML_SYNTAX", M_COLON_SPACE, lang, loc._replace(end_column=column + 2 + len(head)), fixed=shortened(fixed))
     # Two letters are more often a French word than a key ("en", "de", "la"): such a line may
     # rather carry on the text of the key above, written less indented than YAML needs.
     if _KEY_WORD.fullmatch(word) and (len(word) > 2 or "_" in word):
         rest = content[len(word) :].strip()
         fixed = f"{word}: {rest}" if rest else f"{word}:"
-        return _finding("YAML_SYNTAX", M_NO_COLON, lang, loc._replace(end_column=column + 1 + len(word)), key=word, fixed=_cut(fixed))
+        return _finding("YAML_SYNTAX", M_NO_COLON, lang, loc._replace(end_column=column + 1 + len(word)), key=word, fixed=shortened(fixed))
     more = ""
     if above is not None and _item_column(lines[above]) == column:
         key, colon, value = _bare(lines[above][column:]).partition(": ")
@@ -562,8 +556,7 @@ def _syntax_finding(error: yaml.YAMLError, text: str, lang: Lang) -> Finding:
         if not (0 <= position < len(text) and text[position] == char):
             # libyaml counts bytes of UTF-8, the pure-Python reader characters.
             position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
-        line = text.count("\n", 0, position) + 1
-        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        line, column = line_column(text, position)
         return _finding("YAML_SYNTAX", M_CONTROL, lang, Location(line, column), char=f"U+{ord(char):04X}")
     loc = Location(mark.line + 1, mark.column + 1) if mark is not None else None
     lowered = problem.lower()
@@ -636,6 +629,7 @@ def load_text(text: str, lang: Lang = "fr") -> Document:
     return Document(data, source, builder.findings)
 
 
+M_UNREADABLE = Msg("fichier illisible : {reason}.", "unreadable file: {reason}.")
 M_TOO_BIG = Msg(
     "fichier trop volumineux : {size} octets (limite {limit} octets ; une convention en fait quelques milliers). Option --max-size pour relever la limite.",
     "file too large: {size} bytes (limit {limit} bytes; an agreement takes a few thousand). Use --max-size to raise the limit.",
@@ -660,15 +654,14 @@ def decode(raw: bytes, lang: Lang = "fr") -> str | Finding:
         return _finding("YAML_SYNTAX", M_UTF16, lang, Location(1, 1))
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        return _finding("YAML_SYNTAX", M_NUL, lang, Location(line, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1), line=line)
+        line, column = line_column(raw, nul)
+        return _finding("YAML_SYNTAX", M_NUL, lang, Location(line, column), line=line)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # decoded apart: "utf-8-sig" would count error offsets without it, the line's columns with it
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        line, column = line_column(raw, error.start)
         return _finding("YAML_SYNTAX", M_ENCODING, lang, Location(line, column), byte=raw[error.start], line=line)
 
 

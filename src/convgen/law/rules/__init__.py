@@ -7,11 +7,13 @@ from typing import Any
 
 from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
-from convgen.source.reader import FieldPath, dotted
-from convgen.schema.models import Agreement
+from convgen.law.facts import Facts
 from convgen.law.rules import across, adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
 from convgen.law.rules.across import Footprint, Peers
-from convgen.law.rules.base import REGISTRY, Context, Hit, Rule, format_message, group_hits
+from convgen.law.rules.base import REGISTRY, Hit, Rule, format_message, group_hits
+from convgen.schema.models import Agreement
+from convgen.source.reader import FieldPath
+from convgen.text import dotted
 
 Locate = Callable[[FieldPath], Location | None]
 
@@ -40,7 +42,7 @@ def _finding(item: Rule, hit: Hit, count: int, lang: Lang, locate: Locate) -> Fi
 
 
 def _run_one(item: Rule, subject: Any, lang: Lang, locate: Locate) -> list[Finding]:
-    """One rule's findings on its subject: an agreement's Context, or the Peers of one across a run."""
+    """One rule's findings on its subject: an agreement's Facts, or the Peers of one across a run."""
     try:
         hits = list(item.check(subject))  # type: ignore[misc]
     except Exception as error:  # a check never takes the whole run down with it
@@ -48,12 +50,12 @@ def _run_one(item: Rule, subject: Any, lang: Lang, locate: Locate) -> list[Findi
     return [_finding(item, hit, count, lang, locate) for hit, count in group_hits(hits)]
 
 
-def run_rules(agreement: Agreement | Context, lang: Lang, locate: Locate) -> list[Finding]:
+def run_rules(agreement: Agreement | Facts, lang: Lang, locate: Locate) -> list[Finding]:
     """Consistency rules first; the legal rules only on an agreement that passes them.
 
-    Given a Context, the rules fill it (dated schedule, holidays) for whoever reads it next.
+    Given a Facts, the rules fill it (dated schedule, holidays) for whoever reads it next.
     """
-    ctx = agreement if isinstance(agreement, Context) else Context(agreement)
+    ctx = agreement if isinstance(agreement, Facts) else Facts(agreement)
     selected = rules_for(ctx.kind)
     findings: list[Finding] = []
     for item in selected:

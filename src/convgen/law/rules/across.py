@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from convgen.law import limits
-from convgen.law.calendar import school_year
 from convgen.findings import Location, Severity
 from convgen.i18n import Lang, Msg, date_text, euros, hours_text, plural
-from convgen.source.reader import FieldPath
+from convgen.law import limits
+from convgen.law.calendar import school_year
 from convgen.law.rules.base import Hit, rule
+from convgen.source.reader import FieldPath
 
 PFMP = frozenset({"pfmp"})
 GROUP = "across"

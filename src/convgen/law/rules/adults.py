@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from convgen.law import limits
-from convgen.law.calendar import HOLIDAYS, customary_days
 from convgen.findings import Severity
 from convgen.i18n import Msg, hours_fr, hours_text, weekday_date
-from convgen.law.rules.base import ALL_KINDS, Context, Hit, rule
+from convgen.law import limits
+from convgen.law.calendar import HOLIDAYS, customary_days
+from convgen.law.facts import Facts
+from convgen.law.rules.base import ALL_KINDS, Hit, rule
 from convgen.law.rules.reading import (
     break_hits,
     clock_text,
@@ -34,7 +35,7 @@ ADULT = Msg(
 ADULT_PUPIL = Msg("élève de PFMP majeur à la date", "PFMP pupil of 18 or more on the date")
 
 
-def _adult_limit(ctx: Context, value: int):
+def _adult_limit(ctx: Facts, value: int):
     return lambda date: value if ctx.is_adult(date) else None
 
 
@@ -55,7 +56,7 @@ def daily_max_limit(maximum: int) -> Msg:
         "{day}: {worked} of work planned; daily working time may not exceed {limit} ({ref}).",
     ),
 )
-def adult_daily_max(ctx: Context) -> Iterator[Hit]:
+def adult_daily_max(ctx: Facts) -> Iterator[Hit]:
     for day, limit in days_over(ctx, _adult_limit(ctx, limits.ADULT_DAILY_MAX)):
         yield Hit(day.source, {"worked": hours_text(day.minutes), "limit": hours_text(limit)}, day.date)
 
@@ -88,7 +89,7 @@ M_WORKER_CAP = Msg("le travailleur ne peut dépasser {limit} par semaine", "the 
     ),
     unit="week",
 )
-def adult_weekly_max(ctx: Context) -> Iterator[Hit]:
+def adult_weekly_max(ctx: Facts) -> Iterator[Hit]:
     if ctx.kind == "pfmp":
         limit, article, cap = limits.PFMP_ADULT_WEEKLY_MAX, limits.ART_6_L3121_27, M_PUPIL_CAP
     else:
@@ -123,7 +124,7 @@ def break_limit(due_at: int, min_break: int) -> Msg:
         "{day}: {worked} of continuous work ({run}); once continuous work reaches {maximum}, a break of at least {min_break} consecutive minutes is due ({ref}).",
     ),
 )
-def adult_break(ctx: Context) -> Iterator[Hit]:
+def adult_break(ctx: Facts) -> Iterator[Hit]:
     # L3121-16: the break is due "dès que le temps de travail quotidien atteint six heures".
     return break_hits(
         ctx, lambda date: (limits.ADULT_MAX_CONTINUOUS, limits.ADULT_MIN_BREAK) if ctx.is_adult(date) else None, due_at_maximum=True
@@ -150,7 +151,7 @@ def daily_rest_limit(rest: int) -> Msg:
         "{day}: only {rest} of rest between the end of work on {before} at {end} and the restart on {after} at {start}; daily rest is at least {limit} in a row ({ref}).",
     ),
 )
-def adult_daily_rest(ctx: Context) -> Iterator[Hit]:
+def adult_daily_rest(ctx: Facts) -> Iterator[Hit]:
     return rest_hits(ctx, _adult_limit(ctx, limits.ADULT_DAILY_REST))
 
 
@@ -174,7 +175,7 @@ def adult_daily_rest(ctx: Context) -> Iterator[Hit]:
     ),
     unit="week",
 )
-def adult_weekly_rest(ctx: Context) -> Iterator[Hit]:
+def adult_weekly_rest(ctx: Facts) -> Iterator[Hit]:
     # Every week is a minor's (MINOR_WEEKLY_REST) or an adult's (this rule): none escapes both.
     for week, _, _ in worked_weeks(ctx):
         if len(week) == 7 and all(day.worked for day in week) and not minor_week(ctx, week):
@@ -202,7 +203,7 @@ def night_limit(night: tuple[int, int]) -> Msg:
         "{day}: the slot {slot} runs into the night ({night}); an adult pupil works then only when designated by the head of school: set safety.night_work: true ({ref}).",
     ),
 )
-def adult_night_work(ctx: Context) -> Iterator[Hit]:
+def adult_night_work(ctx: Facts) -> Iterator[Hit]:
     if ctx.agreement.safety.night_work:
         return
     night_start, night_end = limits.ADULT_NIGHT
@@ -237,7 +238,7 @@ M_MAY_DAY = Msg(
         "{day} ({holiday}): work planned on a public holiday; check that the host works that day ({ref}).{hint}",
     ),
 )
-def adult_public_holiday(ctx: Context) -> Iterator[Hit]:
+def adult_public_holiday(ctx: Facts) -> Iterator[Hit]:
     for day in ctx.days or []:
         if day.worked and day.date in ctx.holidays and ctx.is_adult(day.date):
             params = {"holiday": ctx.holidays[day.date], "hint": holiday_hint(day)}
@@ -263,7 +264,7 @@ def adult_public_holiday(ctx: Context) -> Iterator[Hit]:
         "{day}: work planned on a Sunday; weekly rest is given on Sunday: check that the host has a derogation from Sunday rest ({ref}).",
     ),
 )
-def adult_sunday_work(ctx: Context) -> Iterator[Hit]:
+def adult_sunday_work(ctx: Facts) -> Iterator[Hit]:
     for day in ctx.days or []:
         if day.worked and day.date.weekday() == 6 and ctx.is_adult(day.date):
             yield Hit(day.source, {}, day.date)
@@ -281,7 +282,7 @@ def adult_sunday_work(ctx: Context) -> Iterator[Hit]:
         "{day} ({holiday}): work planned on a day kept off by local custom; it is not a legal public holiday, but many hosts do not work that day: check with the host.{hint}",
     ),
 )
-def local_custom_holiday(ctx: Context) -> Iterator[Hit]:
+def local_custom_holiday(ctx: Facts) -> Iterator[Hit]:
     customary = named_days(ctx, customary_days)
     if not customary:
         return

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from convgen.findings import Severity
 from convgen.i18n import WEEKDAYS_EN, WEEKDAYS_FR, Msg, date_long, date_text
-from convgen.schema.models import WEEKDAYS
-from convgen.law.rules.base import ALL_KINDS, Context, Hit, declare, rule
+from convgen.law.facts import Facts
+from convgen.law.rules.base import ALL_KINDS, Hit, declare, rule
 from convgen.schema.fields import Slot
+from convgen.schema.models import WEEKDAYS
 
 GROUP = "consistency"
 ANY = Msg("toute convention", "any agreement")
@@ -63,7 +64,7 @@ declare(
     ),
     needs_consistency=False,
 )
-def period_order(ctx: Context) -> Iterator[Hit]:
+def period_order(ctx: Facts) -> Iterator[Hit]:
     period = ctx.agreement.period
     if period.end < period.start:
         yield Hit(("period", "end"), {"start": date_text(period.start), "end": date_text(period.end)})
@@ -82,7 +83,7 @@ def period_order(ctx: Context) -> Iterator[Hit]:
     ),
     needs_consistency=False,
 )
-def exception_outside_period(ctx: Context) -> Iterator[Hit]:
+def exception_outside_period(ctx: Facts) -> Iterator[Hit]:
     schedule, period = ctx.agreement.schedule, ctx.agreement.period
     if schedule is None or period.end < period.start:  # PERIOD_ORDER says it already
         return
@@ -135,7 +136,7 @@ def slot_problem(slots: list[Slot]) -> Msg | None:
     message=Msg("{where} : {reason}.", "{where}: {reason}."),
     needs_consistency=False,
 )
-def slot_invalid(ctx: Context) -> Iterator[Hit]:
+def slot_invalid(ctx: Facts) -> Iterator[Hit]:
     schedule = ctx.agreement.schedule
     if schedule is None:
         return
@@ -162,7 +163,7 @@ def slot_invalid(ctx: Context) -> Iterator[Hit]:
         "no worked day from {start} to {end}: the weekly pattern and the exceptions give no slot in the period.",
     ),
 )
-def no_working_day(ctx: Context) -> Iterator[Hit]:
+def no_working_day(ctx: Facts) -> Iterator[Hit]:
     period = ctx.agreement.period
     days = ctx.days
     if days is None:
@@ -206,7 +207,7 @@ def uai_problem(uai: str) -> Msg | None:
     message=Msg("code UAI « {uai} » invalide : {reason}.", "invalid UAI code '{uai}': {reason}."),
     needs_consistency=False,
 )
-def uai_invalid(ctx: Context) -> Iterator[Hit]:
+def uai_invalid(ctx: Facts) -> Iterator[Hit]:
     uai = ctx.agreement.school.uai
     problem = uai_problem(uai)
     if problem:
@@ -255,7 +256,7 @@ def siret_problem(siret: str) -> Msg | None:
     message=Msg("SIRET « {siret} » invalide : {reason}.", "invalid SIRET '{siret}': {reason}."),
     needs_consistency=False,
 )
-def siret_invalid(ctx: Context) -> Iterator[Hit]:
+def siret_invalid(ctx: Facts) -> Iterator[Hit]:
     siret = ctx.agreement.host.siret
     if siret is None:
         return

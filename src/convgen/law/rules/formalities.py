@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from convgen.findings import Severity
 from convgen.i18n import Msg, date_text
-from convgen.law.rules.base import ALL_KINDS, Context, Hit, rule
+from convgen.law.facts import Facts
+from convgen.law.rules.base import ALL_KINDS, Hit, rule
 
 
 @rule(
@@ -24,7 +25,7 @@ from convgen.law.rules.base import ALL_KINDS, Context, Hit, rule
         "the agreement is dated {signed}, after the first day of the period ({start}): it must be signed before the start.",
     ),
 )
-def signed_after_start(ctx: Context) -> Iterator[Hit]:
+def signed_after_start(ctx: Facts) -> Iterator[Hit]:
     signature, period = ctx.agreement.signature, ctx.agreement.period
     if signature is not None and signature.date is not None and signature.date > period.start:
         yield Hit(("signature", "date"), {"signed": date_text(signature.date), "start": date_text(period.start)})
@@ -45,6 +46,6 @@ def signed_after_start(ctx: Context) -> Iterator[Hit]:
         "date of the board's approval missing (school.board_approval_date): the preamble cites it, it would stay blank.",
     ),
 )
-def board_approval_missing(ctx: Context) -> Iterator[Hit]:
+def board_approval_missing(ctx: Facts) -> Iterator[Hit]:
     if ctx.agreement.school.board_approval_date is None:
         yield Hit(("school",))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from convgen.law import limits
 from convgen.findings import Severity
 from convgen.i18n import Msg, date_text
-from convgen.law.rules.base import Context, Hit, rule
+from convgen.law import limits
+from convgen.law.facts import Facts
+from convgen.law.rules.base import Hit, rule
 
 
 def max_days_limit(days: int) -> Msg:
@@ -30,7 +31,7 @@ def max_days_limit(days: int) -> Msg:
         "{count} days of immersion from {start} to {end} ({how}); an immersion lasts {limit} days at most ({ref}).",
     ),
 )
-def immersion_max_days(ctx: Context) -> Iterator[Hit]:
+def immersion_max_days(ctx: Facts) -> Iterator[Hit]:
     period = ctx.agreement.period
     # ctx.holidays holds the legal public holidays only: a customary day is an immersion day.
     weekdays = [date for date in period.dates() if date.weekday() < 5 and date not in ctx.holidays]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from convgen.law import limits
-from convgen.law.calendar import HOLIDAYS
 from convgen.findings import Severity
 from convgen.i18n import Msg, hours_fr, hours_text, weekday_date
-from convgen.law.rules.base import Context, Hit, rule
+from convgen.law import limits
+from convgen.law.calendar import HOLIDAYS
+from convgen.law.facts import Facts
+from convgen.law.rules.base import Hit, rule
 from convgen.law.rules.reading import (
     break_hits,
     by_age,
@@ -49,7 +50,7 @@ def daily_max_limit(bands: Bands) -> Msg:
         "{day}: {worked} of work planned; at {age}, a pupil may not work more than {limit} a day ({ref}).",
     ),
 )
-def minor_daily_max(ctx: Context) -> Iterator[Hit]:
+def minor_daily_max(ctx: Facts) -> Iterator[Hit]:
     for day, limit in days_over(ctx, lambda date: band.daily_max if (band := ctx.band(date)) else None):
         band = ctx.band(day.date)
         params = {"worked": hours_text(day.minutes), "age": ctx.age(day.date), "limit": hours_text(limit)}
@@ -67,7 +68,7 @@ def _from_15(item: limits.MinorBand) -> bool:
     return item.max_age >= 15
 
 
-def _weekly(ctx: Context, under_15: bool) -> Iterator[Hit]:
+def _weekly(ctx: Facts, under_15: bool) -> Iterator[Hit]:
     for week, first, minutes in worked_weeks(ctx):
         band = ctx.band(first.date)
         if band is None or _from_15(band) == under_15:
@@ -108,7 +109,7 @@ def weekly_max_limit(bands: Bands) -> Msg:
     message=M_WEEKLY,
     unit="week",
 )
-def minor_weekly_max(ctx: Context) -> Iterator[Hit]:
+def minor_weekly_max(ctx: Facts) -> Iterator[Hit]:
     return _weekly(ctx, under_15=False)
 
 
@@ -129,7 +130,7 @@ def under15_weekly_limit(bands: Bands) -> Msg:
     message=M_WEEKLY,
     unit="week",
 )
-def under15_weekly_max(ctx: Context) -> Iterator[Hit]:
+def under15_weekly_max(ctx: Facts) -> Iterator[Hit]:
     return _weekly(ctx, under_15=True)
 
 
@@ -157,7 +158,7 @@ def work_window_limit(bands: Bands) -> Msg:
         "{day}: the slot {slot} falls outside the allowed hours; at {age}, a pupil works only between {opens} and {closes} (night work banned, {ref}).",
     ),
 )
-def minor_work_window(ctx: Context) -> Iterator[Hit]:
+def minor_work_window(ctx: Facts) -> Iterator[Hit]:
     for day in ctx.days or []:
         band = ctx.band(day.date)
         if band is None:
@@ -190,7 +191,7 @@ def break_limit(maximum: int, min_break: int) -> Msg:
         "{day}: {worked} of continuous work ({run}); a minor pupil may not work more than {maximum} in a row without a break of at least {min_break} consecutive minutes ({ref}).",
     ),
 )
-def minor_break(ctx: Context) -> Iterator[Hit]:
+def minor_break(ctx: Facts) -> Iterator[Hit]:
     return break_hits(ctx, lambda date: (limits.MINOR_MAX_CONTINUOUS, limits.MINOR_MIN_BREAK) if ctx.band(date) else None)
 
 
@@ -215,7 +216,7 @@ def daily_rest_limit(bands: Bands) -> Msg:
         "{day}: only {rest} of rest between the end of work on {before} at {end} and the restart on {after} at {start}; at {age}, a pupil must have {limit} of consecutive rest ({ref}).",
     ),
 )
-def minor_daily_rest(ctx: Context) -> Iterator[Hit]:
+def minor_daily_rest(ctx: Facts) -> Iterator[Hit]:
     return rest_hits(ctx, lambda date: band.daily_rest if (band := ctx.band(date)) else None)
 
 
@@ -245,7 +246,7 @@ M_TWO_DAYS = Msg(
         "{day}: {reason}; a minor pupil is entitled to two consecutive rest days, Sunday included ({ref}).",
     ),
 )
-def minor_weekly_rest(ctx: Context) -> Iterator[Hit]:
+def minor_weekly_rest(ctx: Facts) -> Iterator[Hit]:
     days = ctx.days or []
     index = {day.date: number for number, day in enumerate(days)}
     for week in ctx.weeks:
@@ -278,7 +279,7 @@ def minor_weekly_rest(ctx: Context) -> Iterator[Hit]:
         "{day} ({holiday}): work planned on a public holiday; a minor pupil does not work on public holidays ({ref}).{hint}",
     ),
 )
-def minor_public_holiday(ctx: Context) -> Iterator[Hit]:
+def minor_public_holiday(ctx: Facts) -> Iterator[Hit]:
     holidays = minor_holidays(ctx)
     for day in ctx.days or []:
         if day.worked and day.date in holidays and ctx.band(day.date) is not None:

@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from convgen.law import limits
-from convgen.law.calendar import birthday, shift_years
 from convgen.findings import Severity
 from convgen.i18n import Msg, date_text
-from convgen.law.rules.base import Context, Hit, rule
+from convgen.law import limits
+from convgen.law.calendar import birthday, shift_years
+from convgen.law.facts import Facts
+from convgen.law.rules.base import Hit, rule
 
 PFMP = frozenset({"pfmp"})
 GROUP = "pfmp"
 
 
-def _age_at_start(ctx: Context) -> int:
+def _age_at_start(ctx: Facts) -> int:
     return ctx.age(ctx.agreement.period.start)
 
 
-def _minor_at_start(ctx: Context) -> bool:
+def _minor_at_start(ctx: Facts) -> bool:
     return _age_at_start(ctx) < limits.ADULT_AGE
 
 
@@ -43,7 +44,7 @@ M_BORN_AFTER_START = Msg(
     ),
     needs_consistency=False,
 )
-def pupil_min_age(ctx: Context) -> Iterator[Hit]:
+def pupil_min_age(ctx: Facts) -> Iterator[Hit]:
     age = _age_at_start(ctx)
     start, birth = ctx.agreement.period.start, ctx.agreement.pupil.birth_date
     if birth > start:
@@ -66,7 +67,7 @@ def pupil_min_age(ctx: Context) -> Iterator[Hit]:
     ),
     needs_consistency=False,
 )
-def guardian_required(ctx: Context) -> Iterator[Hit]:
+def guardian_required(ctx: Facts) -> Iterator[Hit]:
     pupil, period = ctx.agreement.pupil, ctx.agreement.period
     if pupil.legal_guardian is None and _minor_at_start(ctx):
         adult = birthday(pupil.birth_date, limits.ADULT_AGE)
@@ -101,7 +102,7 @@ def outside_labour_code(postal_code: str) -> Msg | None:
     ),
     needs_consistency=False,
 )
-def host_outside_scope(ctx: Context) -> Iterator[Hit]:
+def host_outside_scope(ctx: Facts) -> Iterator[Hit]:
     postal_code = ctx.agreement.host.address.postal_code
     place = outside_labour_code(postal_code)
     if place is not None:
@@ -113,7 +114,7 @@ REGULATED = Msg(
 )
 
 
-def _regulated_minor(ctx: Context) -> bool:
+def _regulated_minor(ctx: Facts) -> bool:
     return ctx.agreement.safety.regulated_work is not None and _minor_at_start(ctx)
 
 
@@ -135,7 +136,7 @@ def regulated_min_age_limit(minimum: int) -> Msg:
     ),
     needs_consistency=False,
 )
-def regulated_work_min_age(ctx: Context) -> Iterator[Hit]:
+def regulated_work_min_age(ctx: Facts) -> Iterator[Hit]:
     if _regulated_minor(ctx):
         age = _age_at_start(ctx)
         if age < limits.REGULATED_WORK_MIN_AGE:
@@ -204,7 +205,7 @@ def dated_limit(field: str, years: int, why: Msg) -> Msg:
     ),
     needs_consistency=False,
 )
-def regulated_work_derogation(ctx: Context) -> Iterator[Hit]:
+def regulated_work_derogation(ctx: Facts) -> Iterator[Hit]:
     if _regulated_minor(ctx):
         years = limits.DEROGATION_YEARS
         problem = _dated_within(ctx.agreement.safety.regulated_work.derogation_date, ctx.agreement.period.start, years)
@@ -235,7 +236,7 @@ def regulated_work_derogation(ctx: Context) -> Iterator[Hit]:
     ),
     needs_consistency=False,
 )
-def regulated_work_medical(ctx: Context) -> Iterator[Hit]:
+def regulated_work_medical(ctx: Facts) -> Iterator[Hit]:
     if _regulated_minor(ctx):
         years = limits.MEDICAL_OPINION_YEARS
         problem = _dated_within(ctx.agreement.pupil.medical_visit_date, ctx.agreement.period.start, years)
@@ -257,7 +258,7 @@ def regulated_work_medical(ctx: Context) -> Iterator[Hit]:
     ),
     needs_consistency=False,
 )
-def electrical_clearance(ctx: Context) -> Iterator[Hit]:
+def electrical_clearance(ctx: Facts) -> Iterator[Hit]:
     clearance = ctx.agreement.safety.electrical_clearance
     if clearance is not None and clearance.training_certificate is None:
         yield Hit(("safety", "electrical_clearance", "training_certificate"), {"level": clearance.level})

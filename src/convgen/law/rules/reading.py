@@ -6,17 +6,18 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from convgen.i18n import MONTHS_EN, MONTHS_FR, Lang, Msg, hours_fr, hours_text, weekday_date
 from convgen.law import limits
 from convgen.law.calendar import CUSTOM, HOLIDAYS, SUBDIVISION_NAMES, Day, Holiday, continuous_runs, public_holidays, rests
-from convgen.i18n import MONTHS_EN, MONTHS_FR, Lang, Msg, hours_fr, hours_text, weekday_date
-from convgen.source.reader import FieldPath
-from convgen.law.rules.base import Context, Hit
+from convgen.law.facts import Facts
+from convgen.law.rules.base import Hit
 from convgen.schema.fields import Slot, clock
+from convgen.source.reader import FieldPath
 
 WEEKLY: FieldPath = ("schedule", "weekly")
 
 
-def week_cause(ctx: Context, week: list[Day]) -> FieldPath:
+def week_cause(ctx: Facts, week: list[Day]) -> FieldPath:
     """The schedule entry behind a week's hours: an exception that adds hours to its weekday, else the weekly pattern."""
     weekly = ctx.agreement.schedule.weekly
     for day in week:
@@ -25,7 +26,7 @@ def week_cause(ctx: Context, week: list[Day]) -> FieldPath:
     return WEEKLY
 
 
-def minor_week(ctx: Context, week: list[Day]) -> bool:
+def minor_week(ctx: Facts, week: list[Day]) -> bool:
     """A minor's week: the pupil is under 18 on some date of the period in it (rules.md).
 
     Ages only grow, so its first date decides; every other week is an adult's.
@@ -33,7 +34,7 @@ def minor_week(ctx: Context, week: list[Day]) -> bool:
     return bool(week) and ctx.band(week[0].date) is not None
 
 
-def worked_weeks(ctx: Context) -> Iterator[tuple[list[Day], Day, int]]:
+def worked_weeks(ctx: Facts) -> Iterator[tuple[list[Day], Day, int]]:
     """Each calendar week with worked dates: its days, its first worked date (whose age judges it), its minutes."""
     for week in ctx.weeks:
         worked = [day for day in week if day.worked]
@@ -44,7 +45,7 @@ def worked_weeks(ctx: Context) -> Iterator[tuple[list[Day], Day, int]]:
 Limit = Callable[[dt.date], int | None]
 
 
-def days_over(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, int]]:
+def days_over(ctx: Facts, limit_of: Limit) -> Iterator[tuple[Day, int]]:
     """Worked dates with more minutes than the limit that applies on them (None: the rule does not apply)."""
     for day in ctx.days or []:
         limit = limit_of(day.date) if day.worked else None
@@ -52,7 +53,7 @@ def days_over(ctx: Context, limit_of: Limit) -> Iterator[tuple[Day, int]]:
             yield day, limit
 
 
-def break_hits(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None], *, due_at_maximum: bool = False) -> Iterator[Hit]:
+def break_hits(ctx: Facts, rule_of: Callable[[dt.date], tuple[int, int] | None], *, due_at_maximum: bool = False) -> Iterator[Hit]:
     """Days with too long a run of continuous work; rule_of gives (maximum, break) on a date, or None.
 
     A run longer than the maximum fails; with `due_at_maximum`, one that reaches it fails too
@@ -76,7 +77,7 @@ def break_hits(ctx: Context, rule_of: Callable[[dt.date], tuple[int, int] | None
             yield Hit(day.source, params, day.date)
 
 
-def rest_hits(ctx: Context, limit_of: Limit) -> Iterator[Hit]:
+def rest_hits(ctx: Facts, limit_of: Limit) -> Iterator[Hit]:
     """Successive worked days with less rest between them than the limit that applies after the first.
 
     The finding points at an exception if one of the two days is one and the other is not,
@@ -109,7 +110,7 @@ def holiday_hint(day: Day) -> Msg:
     ).fill(date=day.date.isoformat())
 
 
-def named_days(ctx: Context, days_of: Callable[..., dict[dt.date, str]], **options: object) -> dict[dt.date, Msg]:
+def named_days(ctx: Facts, days_of: Callable[..., dict[dt.date, str]], **options: object) -> dict[dt.date, Msg]:
     """Days of a calendar reading (calendar.public_holidays, customary_days) over the period, named in both languages."""
     period = ctx.agreement.period
     if period.end < period.start:
@@ -120,7 +121,7 @@ def named_days(ctx: Context, days_of: Callable[..., dict[dt.date, str]], **optio
     return {date: Msg(name, english.get(date, name)) for date, name in french.items()}
 
 
-def minor_holidays(ctx: Context) -> dict[dt.date, Msg]:
+def minor_holidays(ctx: Facts) -> dict[dt.date, Msg]:
     """The days a minor does not work: the legal public holidays, and Saint-Martin's 28 May (rules.md)."""
     return named_days(ctx, public_holidays, minors=True)
 
