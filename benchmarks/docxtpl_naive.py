@@ -17,9 +17,9 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate
 
-from convgen.checking import check_path
-from convgen.document import build, copies
-from convgen.templating import FILTERS
+from convgen.documents.context import build, copies
+from convgen.documents.filters import FILTERS
+from convgen.pipeline.checking import check_path
 
 ROOT = Path(__file__).resolve().parents[1]
 

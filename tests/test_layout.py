@@ -69,6 +69,8 @@ GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
 
 
 def _stage(name: str) -> str:
+    if name == "convgen.__main__":  # `python -m convgen` is the command line
+        return "cli"
     parts = name.split(".")
     return parts[1] if len(parts) > 1 and parts[1] in STAGES else "convgen"
 

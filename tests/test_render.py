@@ -402,7 +402,7 @@ def test_a_slot_ending_at_midnight_prints_24_h_00() -> None:
     import datetime as dt
 
     from convgen.documents.context import slot_record
-    from convgen.documents.sandbox import f_slots_fr
+    from convgen.documents.filters import f_slots_fr
     from convgen.schema.fields import Slot
 
     assert f_slots_fr([slot_record(Slot(20 * 60, 24 * 60))]) == "de 20 h 00 à 24 h 00"
@@ -432,7 +432,8 @@ def test_a_part_is_rendered_once_for_all_copies_only_when_it_just_prints_copy_va
 
 def _built_in_documents(spliced: bool) -> dict[str, dict[str, bytes]]:
     from convgen.documents.context import build, copies
-    from convgen.documents.rendering import load_template, render_copies
+    from convgen.documents.rendering import render_copies
+    from convgen.documents.template import load_template
     from convgen.pipeline.checking import check_bytes
 
     compiled = load_template("pfmp")

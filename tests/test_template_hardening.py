@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import ROOT, example_text
-from convgen.documents import sandbox as templating
+from convgen.documents import budget, filters, sandbox, tags
 from convgen.errors import TemplateError
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -92,17 +92,17 @@ def test_the_tag_clean_up_takes_linear_time(shape: str) -> None:
     # About 200 kB each: a quadratic clean-up takes minutes on any of them; a linear one, milliseconds.
     xml = SHAPES[shape]
     started = time.perf_counter()
-    templating.clean_tags(xml)
+    tags.clean_tags(xml)
     assert time.perf_counter() - started < 0.5, shape
 
 
 def test_the_clean_up_still_joins_and_replaces_as_before() -> None:
     split = '<w:p><w:r><w:t>{{ pupil.fir</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">st_name }}</w:t></w:r></w:p>'
-    assert "{{ pupil.first_name }}" in templating.clean_tags(split)
+    assert "{{ pupil.first_name }}" in tags.clean_tags(split)
     row = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{%tr for row in rows %}</w:t></w:r></w:p></w:tc></w:tr><w:tr>x</w:tr></w:tbl>"
-    assert templating.clean_tags(row) == "<w:tbl>{% for row in rows %}\n<w:tr>x</w:tr>\n</w:tbl>"
+    assert tags.clean_tags(row) == "<w:tbl>{% for row in rows %}\n<w:tr>x</w:tr>\n</w:tbl>"
     quoted = "<w:p><w:r><w:t>{% if a &gt; 1 and b == \u201cx\u201d %}</w:t></w:r></w:p>"
-    assert '{% if a > 1 and b == "x" %}' in templating.clean_tags(quoted)
+    assert '{% if a > 1 and b == "x" %}' in tags.clean_tags(quoted)
 
 
 def test_a_template_of_10_kb_of_braces_is_judged_at_once(cli, workdir: Path) -> None:
@@ -139,7 +139,7 @@ def test_a_deeply_nested_tag_is_refused_before_jinja_spends_seconds_on_it(cli, w
 
 
 def test_a_template_with_too_many_tags_is_refused_before_it_is_compiled(cli, workdir: Path) -> None:
-    from convgen.documents.rendering import MAX_TAGS
+    from convgen.documents.template import MAX_TAGS
 
     many = template(workdir / "many.docx", paragraph("{{ pupil.first_name }}" * (MAX_TAGS + 1)))
     started = time.perf_counter()
@@ -219,7 +219,7 @@ signal.signal(signal.SIGALRM, alarm)
 from convgen.pipeline.checking import check_bytes
 from convgen.documents.context import build, copies
 from convgen.errors import TemplateError
-from convgen.documents import rendering
+from convgen.documents import rendering, template
 checked = check_bytes(Path(sys.argv[1]).read_bytes(), "pfmp.yaml")
 context = build(checked.agreement, checked.findings)
 selected = copies(checked.agreement, context["minor"])
@@ -228,8 +228,8 @@ for line in sys.stdin:
     started = time.perf_counter()
     signal.alarm(10)
     try:
-        members = rendering.open_package(bytes.fromhex(case["docx"]), "t.docx")
-        compiled = rendering.CompiledTemplate("t.docx", members, rendering.compile_parts(members, "t.docx"))
+        members = template.open_package(bytes.fromhex(case["docx"]), "t.docx")
+        compiled = template.CompiledTemplate("t.docx", members, template.compile_parts(members, "t.docx"))
         rendering.render_copies(compiled, context, selected)
         outcome = {"rendered": True}
     except TemplateError as error:
@@ -289,7 +289,7 @@ def test_the_hostile_templates_never_took_more_than_a_few_hundred_megabytes(host
 def test_a_template_that_computes_too_long_is_stopped_by_the_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from convgen.documents import rendering
 
-    monkeypatch.setattr(templating, "MAX_RENDER_SECONDS", 0.3)
+    monkeypatch.setattr(budget, "MAX_RENDER_SECONDS", 0.3)
     # A few steps, each a scan of a million characters: neither steps nor characters run out first.
     compiled, context, selected = _compiled(tmp_path, paragraph(SLOW))
     started = time.perf_counter()
@@ -301,7 +301,8 @@ def test_a_template_that_computes_too_long_is_stopped_by_the_clock(monkeypatch: 
 
 def test_the_budgets_leave_the_built_in_templates_a_thousandfold_room() -> None:
     from convgen.documents.context import build, copies
-    from convgen.documents.rendering import load_template, render_copies
+    from convgen.documents.rendering import render_copies
+    from convgen.documents.template import load_template
     from convgen.pipeline.checking import check_bytes
 
     for kind in ("pfmp", "immersion"):
@@ -309,8 +310,8 @@ def test_the_budgets_leave_the_built_in_templates_a_thousandfold_room() -> None:
         compiled = load_template(kind)
         context = build(checked.agreement, checked.findings)
         render_copies(compiled, context, copies(checked.agreement, context["minor"]))
-        assert templating.MAX_RENDER_STEPS - compiled.budget.steps < templating.MAX_RENDER_STEPS // 1000, kind
-        assert templating.MAX_RENDER_CHARS - compiled.budget.chars < templating.MAX_RENDER_CHARS // 1000, kind
+        assert budget.MAX_RENDER_STEPS - compiled.budget.steps < budget.MAX_RENDER_STEPS // 1000, kind
+        assert budget.MAX_RENDER_CHARS - compiled.budget.chars < budget.MAX_RENDER_CHARS // 1000, kind
 
 
 ORDINARY = [
@@ -334,16 +335,16 @@ def test_ordinary_jinja_renders_as_it_did(source: str) -> None:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    plain = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=templating.finalize, keep_trailing_newline=True)
-    plain.filters.update(templating.FILTERS)
-    ours = templating.environment()
-    template = templating.compile_part(ours, source, "t")[0]
+    plain = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=filters.finalize, keep_trailing_newline=True)
+    plain.filters.update(filters.FILTERS)
+    ours = sandbox.environment()
+    template = sandbox.compile_part(ours, source, "t")[0]
     assert template.render() == plain.from_string(source).render()
 
 
 def _compiled(folder: Path, body: str):
     from convgen.documents.context import build, copies
-    from convgen.documents.rendering import CompiledTemplate, compile_parts, open_package
+    from convgen.documents.template import CompiledTemplate, compile_parts, open_package
     from convgen.pipeline.checking import check_bytes
 
     members = open_package(package({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": document(body)}), "t.docx")
@@ -386,7 +387,7 @@ SLOW = (
 
 
 def test_ctrl_c_stops_the_loading_of_a_template(tmp_path: Path) -> None:
-    from convgen.documents.rendering import load_template
+    from convgen.documents.template import load_template
 
     tags = paragraph("{% if minor %}{{ pupil.first_name|upper }}{% endif %}" * 3_300)  # about a second and a half to compile
     big = template(tmp_path / "big.docx", tags)
@@ -395,7 +396,7 @@ def test_ctrl_c_stops_the_loading_of_a_template(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_a_template_check(tmp_path: Path) -> None:
-    from convgen.documents.rendering import check_template
+    from convgen.pipeline.template_check import check_template
 
     slow = template(tmp_path / "slow.docx", paragraph(SLOW))
     outcome, seconds = _interrupted(0.5, lambda: check_template(slow, "pfmp"))

@@ -176,7 +176,7 @@ def test_members_are_counted_before_zipfile_lists_them() -> None:
 
 
 def test_a_huge_templated_part_is_refused_before_jinja_reads_it(cli, workdir: Path) -> None:
-    from convgen.documents.rendering import MAX_PART_BYTES
+    from convgen.documents.template import MAX_PART_BYTES
 
     def huge(archive: zipfile.ZipFile) -> None:
         filler = b"<w:p><w:r><w:t>{{ pupil.first_name }}</w:t></w:r></w:p>" * (MAX_PART_BYTES // 50)

@@ -244,7 +244,8 @@ _INJECTED = textwrap.dedent(
     """
     import os, sys
     import convgen.pipeline.batch as batch
-    import convgen.cli.commands as cli
+    import convgen.cli as cli
+    import convgen.cli.usage as usage
 
     parent = os.getpid()
     where = sys.argv.pop(1)
@@ -272,7 +273,7 @@ _INJECTED = textwrap.dedent(
     elif where == "unpicklable":
         batch._Worker.__call__ = unpicklable
     else:
-        cli._in_french = in_parser
+        usage._in_french = in_parser
     sys.argv[0] = "convgen"
     cli.main()
     """

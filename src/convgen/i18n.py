@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 Lang = Literal["fr", "en"]
-LANGS: tuple[Lang, ...] = ("fr", "en")
 
 
 class Msg(NamedTuple):

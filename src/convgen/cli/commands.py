@@ -10,15 +10,17 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 import typer.core
-from rich.console import Console
-from typer.core import TyperCommand, TyperGroup
 
 from convgen import __version__
 from convgen.cli.terminal import QuietStream, visible
+from convgen.cli.usage import Command, Group
+
+if TYPE_CHECKING:
+    from rich.console import Console
 from convgen.errors import INTERNAL_EXIT, ConvgenError, Interrupted
 
 LANG_HELP = "Langue des messages : fr (défaut) ou en."
@@ -85,10 +87,14 @@ MAX_BYTES = 1 << 20  # loading.MAX_BYTES, repeated so that --help does not impor
 
 
 def _stdout() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -142,144 +148,9 @@ def _escape(text: str) -> str:
     return escape(visible(text))
 
 
-_UsageError = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
-
-
-class _FrenchUsageError(_UsageError):  # type: ignore[misc, valid-type]
-    """A usage error of the option parser, said in French, laid out as the parser would."""
-
-    def show(self, file: Any = None) -> None:
-        lines = []
-        if self.ctx is not None:
-            lines.append(self.ctx.get_usage().strip())
-            lines.append(f"Aide : {self.ctx.command_path} -h")
-            lines.append("")
-        # The message quotes the command line, which may hold a file name (a glob's).
-        lines.append("Erreur : " + "\n".join(visible(line) for line in self.message.split("\n")))
-        typer.echo("\n".join(lines), err=True)
-
-
-# What the parser says, and how to say it in French; the parser's wording is its own
-# (English), so each known form is matched and anything else is shown as it is.
-_DETAILS = (
-    (r"'(.*)' is not one of (.*?)\.?$", lambda m: f"« {m[1]} » n'est pas une valeur acceptée ; valeurs acceptées : {_unquote(m[2])}"),
-    (r"Input should be greater than or equal to (\S+)", lambda m: f"un nombre supérieur ou égal à {m[1]} est attendu"),
-    (r"Input should be less than or equal to (\S+)", lambda m: f"un nombre inférieur ou égal à {m[1]} est attendu"),
-    (r"Input should be a valid integer", lambda m: "un nombre entier est attendu"),
-    (r"Input should be a valid boolean", lambda m: "true ou false attendu"),
-    (r"'(.*)' is not a valid (integer|int)", lambda m: f"« {m[1]} » : un nombre entier est attendu"),
-)
-_MESSAGES = (
-    (r"No such command '(.*)'\.", lambda m: f"commande inconnue : « {m[1]} »"),
-    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", lambda m: f"argument en trop : {m[1]}"),
-    (r"Missing command\.", lambda m: "commande manquante"),
-    (r"Option '(.*)' requires an argument\.", lambda m: f"l'option {m[1]} attend une valeur"),
-    (r"Option '(.*)' does not take a value\.", lambda m: f"l'option {m[1]} ne prend pas de valeur"),
-    (r"No such option: (\S+)(?: \(Possible options: (.*)\)| Did you mean (.*)\?)?", lambda m: _no_such_option(m)),
-    (r"Missing (argument|option) (.*?)\.(?:\s*Choose from:\s*(.*))?$", lambda m: _missing(m)),
-    (r"Invalid value for (.*?)(?: \(env var: .*?\))?: (.*)$", lambda m: f"valeur invalide pour {_unquote(m[1], '/')} : {_detail(m[2])}"),
-    (r"Invalid value: (.*)$", lambda m: f"valeur invalide : {_detail(m[1])}"),
-)
-
-
-def _unquote(text: str, sep: str = ",") -> str:
-    joint = ", " if sep == "," else f" {sep} "
-    return joint.join(part.strip().strip("'\"") for part in text.replace("\n", " ").split(sep) if part.strip())
-
-
-def _detail(text: str) -> str:
-    import re
-
-    text = text.removeprefix("Value error, ").strip()
-    for pattern, said in _DETAILS:
-        match = re.search(pattern, text, re.S)
-        if match:
-            return said(match)
-    return text
-
-
-def _no_such_option(match: Any) -> str:
-    near = match[2] or match[3]
-    return f"option inconnue : {match[1]}" + (f" (options proches : {_unquote(near)})" if near else "")
-
-
-def _missing(match: Any) -> str:
-    what = "argument" if match[1] == "argument" else "option"
-    names = _unquote(match[2], "/").upper() if what == "argument" else _unquote(match[2], "/")
-    return f"{what} manquant{'e' if what == 'option' else ''} : {names}" + (f" ({_unquote(match[3])})" if match[3] else "")
-
-
-def _in_french(error: Any) -> Any:
-    import re
-
-    if isinstance(error, _FrenchUsageError) or type(error).__name__ == "NoArgsIsHelpError" or _english():
-        return error
-    english = error.format_message()
-    for pattern, said in _MESSAGES:
-        match = re.match(pattern, english, re.S)
-        if match:
-            return _FrenchUsageError(said(match), error.ctx)
-    return _FrenchUsageError(english, error.ctx)
-
-
-_argv: list[str] = []  # the command line being parsed, to know the language of its errors
-
-
-def _english() -> bool:
-    if os.environ.get("CONVGEN_LANG") == "en" or "--lang=en" in _argv:
-        return True
-    return any(arg == "--lang" and value == "en" for arg, value in zip(_argv, _argv[1:]))
-
-
-class _French:
-    """The help's own words in French: the usage line, the help option."""
-
-    def format_usage(self, ctx: Any, formatter: Any) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")  # type: ignore[attr-defined]
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
-
-
-# Section titles and notes typer writes in the help, through gettext.
-_HELP_WORDS = {
-    "Commands": "Commandes",
-    "default: {default}": "défaut : {default}",
-    "required": "obligatoire",
-    "env var: {var}": "variable d'environnement : {var}",
-}
-if callable(getattr(typer.core, "_", None)):
-    typer.core._ = lambda text: _HELP_WORDS.get(text, text)  # type: ignore[attr-defined]
-
-
-class _Command(_French, TyperCommand):
-    pass
-
-
-class _Group(_French, TyperGroup):
-    """Typer's command group, whose option parser reports usage errors in French."""
-
-    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
-        if parent is None:
-            _argv[:] = args
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except _UsageError as error:
-            raise _in_french(error) from None
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except _UsageError as error:
-            raise _in_french(error) from None
-
-
 app = typer.Typer(
     name="convgen",
-    cls=_Group,
+    cls=Group,
     pretty_exceptions_show_locals=False,
     help="Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer.",
     no_args_is_help=True,
@@ -305,7 +176,7 @@ def main_callback(
     """Conventions de PFMP et d'immersion professionnelle : du fichier YAML vérifié aux documents à signer."""
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 @handled
 def new(
     kind: Annotated[
@@ -333,7 +204,7 @@ def new(
     console.print(f"[dim]→ adaptez-le, puis : convgen validate{shown}[/]")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 @handled
 def validate(
     paths: PathsArgument = None,
@@ -347,6 +218,7 @@ def validate(
     jobs: JobsOption = None,
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
+    from convgen.cli.line import output
     from convgen.cli.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
     from convgen.pipeline.batch import Options, check_all
     from convgen.source.inputs import collect, parse_shard, shard
@@ -360,9 +232,9 @@ def validate(
     elif format is ReportFormat.github:
         for line in github_lines(results):
             sys.stdout.write(line + "\n")
-        _stderr().print(summary_line(results, strict, lang.value))
+        output(stderr=True).print(summary_line(results, strict, lang.value))
     elif results:
-        print_text(_stdout(), results, strict, lang.value)
+        print_text(output(), results, strict, lang.value)
     else:
         _stdout().print(M_NOTHING.get(lang.value))
     code = exit_code(results, strict)
@@ -370,7 +242,7 @@ def validate(
         raise typer.Exit(code)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 @handled
 def schema(
     kind: KindArgument,
@@ -389,7 +261,7 @@ def schema(
     _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 @handled
 def rules(
     format: Annotated[
@@ -413,7 +285,7 @@ def rules(
     print_rules(_stdout(), rows, GROUPS, lang.value)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 @handled
 def render(
     paths: PathsArgument = None,
@@ -496,7 +368,7 @@ def render(
 
 
 template_app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     help="Modèles DOCX : exporter le modèle intégré pour l'adapter, vérifier un modèle.",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -504,7 +376,7 @@ template_app = typer.Typer(
 app.add_typer(template_app, name="template")
 
 
-@template_app.command("export", cls=_Command)
+@template_app.command("export", cls=Command)
 @handled
 def template_export(
     kind: KindArgument,
@@ -512,7 +384,7 @@ def template_export(
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
 ) -> None:
     """Copie le modèle intégré, à ouvrir et adapter dans Word ou LibreOffice."""
-    from convgen.documents.rendering import template_bytes
+    from convgen.documents.template import template_bytes
     from convgen.errors import UsageError
     from convgen.output.files import is_stream, write_user_file
 
@@ -525,14 +397,14 @@ def template_export(
     console.print(f"[dim]→ adaptez-le, puis : convgen template check {_escape(str(target))} --kind {kind.value}[/]")
 
 
-@template_app.command("check", cls=_Command)
+@template_app.command("check", cls=Command)
 @handled
 def template_check(
     file: Annotated[Path, typer.Argument(help="Le modèle DOCX à vérifier.")],
     kind: Annotated[Kind, typer.Option("--kind", help="Type de convention que le modèle remplit.", case_sensitive=False)] = Kind.pfmp,
 ) -> None:
     """Vérifie un modèle : syntaxe des balises, noms inconnus, document Word valide."""
-    from convgen.documents.rendering import check_template
+    from convgen.pipeline.template_check import check_template
 
     problems = check_template(file, kind.value)
     console = _stdout()

@@ -6,17 +6,18 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from convgen import __version__
+from convgen.cli.line import Line, Output, PlainOutput
 from convgen.cli.terminal import json_visible, visible
 from convgen.errors import INTERNAL_EXIT
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg, plural
 from convgen.pipeline.checking import FileResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SEVERITY_WORD = {
     Severity.ERROR: Msg("erreur", "error"),
@@ -126,9 +127,9 @@ def summary_line(results: Sequence[FileResult], strict: bool, lang: Lang) -> str
     return M_SUMMARY.get(lang).format(**counts, **words)
 
 
-def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
+def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Line:
     """A finding as a compiler prints it: position, severity, rule, message, then the line with a caret."""
-    text = Text()
+    text = Line()
     where = visible(result.file_of(finding))
     if finding.line:
         where += f":{finding.line}"
@@ -170,28 +171,28 @@ def finding_text(result: FileResult, finding: Finding, lang: Lang) -> Text:
     return text
 
 
-def emit(console: Console, line: Text) -> None:
+def emit(console: Output, line: Line) -> None:
     """One line of a batch's output. Without colours (CI logs, pipes) it is written as is:
     the same characters as rich would print, at a twentieth of the cost of laying it out,
     which shows on a thousand agreements."""
-    if console.color_system is None and not console.is_terminal:
+    if isinstance(console, PlainOutput) or (console.color_system is None and not console.is_terminal):
         console.file.write(line.plain + "\n")
     else:
-        console.print(line)
+        console.print(line.rich())
 
 
-def print_text(console: Console, results: Sequence[FileResult], strict: bool, lang: Lang) -> None:
+def print_text(console: Output, results: Sequence[FileResult], strict: bool, lang: Lang) -> None:
     for result in results:
         if not result.findings:
             path = visible(result.path)
-            line = Text(f"{path} : " if lang == "fr" else f"{path}: ")
+            line = Line(f"{path} : " if lang == "fr" else f"{path}: ")
             line.append(M_VALID.get(lang), style="bold green")
             emit(console, line)
             continue
         for finding in result.findings:
             emit(console, finding_text(result, finding, lang))
     if len(results) != 1 or results[0].findings:
-        console.print(Text(summary_line(results, strict, lang), style="bold"))
+        emit(console, Line(summary_line(results, strict, lang), style="bold"))
 
 
 RULE_HEADERS = {
@@ -362,15 +363,15 @@ class RenderReporter:
             for finding in result.findings:
                 emit(self.console, finding_text(result, finding, self.lang))
         if outcome.outputs and not self.live:
-            line = Text("✓ ", style="bold green")
+            line = Line("✓ ", style="bold green")
             line.append(f"{visible(result.path)} → ")
             line.append(visible(", ".join(str(path) for path in outcome.outputs)))
             emit(self.console, line)
         elif not result.valid(self.strict):
-            emit(self.console, Text(M_NOT_RENDERED.get(self.lang).format(path=visible(result.path)), style="bold red"))
+            emit(self.console, Line(M_NOT_RENDERED.get(self.lang).format(path=visible(result.path)), style="bold red"))
             if outcome.stale:
                 files = visible(", ".join(str(path) for path in outcome.stale))
-                emit(self.console, Text(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
+                emit(self.console, Line(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -391,8 +392,8 @@ class RenderReporter:
             self._table(results, documents)
             return
         if len(results) != 1 or results[0].findings:
-            self.console.print(Text(summary_line(results, self.strict, self.lang), style="bold"))
-        self.console.print(Text(_documents_line(documents, self.out, self.lang), style="bold"))
+            self.console.print(Line(summary_line(results, self.strict, self.lang), style="bold").rich())
+        self.console.print(Line(_documents_line(documents, self.out, self.lang), style="bold").rich())
 
     def interrupted(self, signum: int, outcomes: Sequence[Any], total: int, checking: bool = False) -> None:
         """Said on stderr, even with --output-format json: stdout holds the report alone."""
@@ -402,7 +403,9 @@ class RenderReporter:
         done, documents = len(outcomes), sum(len(outcome.outputs) for outcome in outcomes)
         said = M_INTERRUPTED_CHECKING if checking else M_INTERRUPTED
         message = said.get(self.lang).format(signal=name, done=done, total=total, left=total - done, documents=documents)
-        Console(stderr=True, highlight=False, soft_wrap=True, no_color=not self.console.is_terminal).print(Text(message, style="bold red"))
+        from rich.console import Console
+
+        Console(stderr=True, highlight=False, soft_wrap=True, no_color=not self.console.is_terminal).print(Line(message, style="bold red").rich())
 
     def _table(self, results: Sequence[FileResult], documents: int) -> None:
         from rich.table import Table
@@ -422,5 +425,5 @@ class RenderReporter:
         table.add_column()
         for key, label in SUMMARY_ROWS.items():
             style = "red" if key == "invalid" and values[key] != "0" else ("green" if key == "valid" else "")
-            table.add_row(label.get(self.lang), Text(values[key], style=style))
+            table.add_row(label.get(self.lang), Line(values[key], style=style).rich())
         self.console.print(table)

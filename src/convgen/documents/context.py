@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from convgen.documents.sandbox import Record
+from convgen.documents.filters import Record
 from convgen.findings import Finding, Severity
 from convgen.i18n import WEEKDAYS_FR
 from convgen.law import limits

@@ -8,748 +8,57 @@ back, and turns the docxtpl structural tags (`{%p …%}`, `{%tr …%}`, `{%tc �
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import inspect
-import re
 import sys
-import time
 from decimal import Decimal
 from types import BuiltinMethodType, MethodType
 from typing import Any, NamedTuple
 
 from jinja2 import ChainableUndefined, StrictUndefined, Undefined, nodes, pass_context, pass_environment, pass_eval_context
-from jinja2.exceptions import SecurityError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import markup_join, str_join
-from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
-from jinja2.utils import Namespace, _PassArg, generate_lorem_ipsum  # _PassArg: how Jinja marks what a filter is given first
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace, _PassArg  # _PassArg: how Jinja marks what a filter is given first
 from jinja2.visitor import NodeTransformer
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from convgen import i18n
-from convgen.schema.fields import format_phone
+from convgen.documents.budget import (
+    FILTER_CHECKS,
+    GROWING,
+    MAX_NESTING,
+    MAX_TEXT,
+    SEQUENCES,
+    SHORT,
+    SIZED,
+    STRINGIFYING,
+    TEXT_METHODS,
+    TEXTS,
+    Budget,
+    EscapeFormatter,
+    Formatter,
+    check_percent,
+    check_power,
+    check_product,
+    check_sum,
+    check_text,
+    lipsum,
+    m_to_bytes,
+    size_of,
+    text_size,
+    too_long,
+)
+from convgen.documents.filters import FILTERS, Record, RecordPrinted
 from convgen.text import XML_FORBIDDEN
 
-# The clean-up reads a part once per step, each step in time linear in its length: no
-# pattern tries, from each of many starts, to reach a closer that may never come (on 10 kB
-# of `{{` that takes seconds, on a few hundred kB hours). A tag is `<` up to the next `>`
-# with no `<` inside (XML allows none there), so a run of `<` cannot send a match far.
-_SPLIT_OPEN = re.compile(r"(?<=\{)(?:<[^<>]*>)+(?=[{%#])|(?<=[%}#])(?:<[^<>]*>)+(?=\})")
-_TAG = re.compile(r"\{%(?:(?!%\}).)*|\{#(?:(?!#\}).)*|\{\{(?:(?!\}\}).)*", re.S)
-_TEXT_OPEN = re.compile(r"<w:t(?:>| [^<>]*>)")
-_OPENER = re.compile(r"\{[{%#]")
-_CLOSER = re.compile(r"[}%#]\}")
-_BRACE_OR_PERCENT = re.compile(r"[}%]")
-_LEVELS = ("tr", "tc", "p", "r")
-_ELEMENT = {level: re.compile(rf"<w:{level}[ >]") for level in _LEVELS}
-_STRUCTURAL = {level: re.compile(rf"\{{[%{{]{level} ") for level in _LEVELS}
-_ENTITIES = (
-    ("&lt;", "<"),
-    ("&gt;", ">"),
-    ("&quot;", '"'),
-    ("&apos;", "'"),
-    ("&#39;", "'"),
-    ("&#34;", '"'),
-    ("&amp;", "&"),
-    ("\u201c", '"'),
-    ("\u201d", '"'),
-    ("\u00ab\u00a0", '"'),
-    ("\u00a0\u00bb", '"'),
-    ("\u2018", "'"),
-    ("\u2019", "'"),
-)
-# Characters XML 1.0 forbids: a value holding one would make a document Word refuses.
-
-
-class Record:
-    """Named values for templates, with no method that a key could shadow."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.__dict__[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.__dict__
-
-    def __repr__(self) -> str:
-        return f"Record({', '.join(self.__dict__)})"
-
-    def __str__(self) -> str:
-        # Python's text for it would name this class: a template that prints `{{ pupil }}` is told what to write instead.
-        raise RecordPrinted(self)
-
-
-_BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
-
-
-def _unescape(text: str) -> str:
-    for entity, char in _ENTITIES:
-        if entity in text:
-            text = text.replace(entity, char)
-    return text
-
-
-def clean_tags(xml: str) -> str:
-    """Word XML with every Jinja tag whole, and structural tags replacing their element.
-
-    A newline follows each paragraph and table row, so that Jinja's line numbers
-    point at one paragraph when an error is reported.
-    """
-    xml = _SPLIT_OPEN.sub("", xml)
-    xml = _TAG.sub(lambda match: _join_runs(match.group(0)), xml)
-    xml = xml.replace("</w:p>", "</w:p>\n").replace("</w:tr>", "</w:tr>\n")
-    for level in _LEVELS:
-        xml = _replace_structural(xml, level)
-    return _unescape_tags(xml)
-
-
-def _join_runs(tag: str) -> str:
-    """A tag with the run breaks inside it dropped (`</w:t>` … `<w:t>`), within its paragraph.
-
-    A break that crosses a paragraph stays: a tag left open there is a syntax error of that
-    paragraph, and the next paragraphs keep their text apart in the message.
-    """
-    if "</w:t>" not in tag:
-        return tag
-    pieces = []
-    done = 0
-    opening: re.Match[str] | None = None
-    paragraph = -1
-    while (start := tag.find("</w:t>", done)) >= 0:
-        # Where the next run opens and the paragraph ends only move forward: each is searched once per stretch.
-        if opening is None or opening.start() < start + 6:
-            opening = _TEXT_OPEN.search(tag, start + 6)
-            if opening is None:
-                break
-        if paragraph < start + 6:
-            paragraph = tag.find("</w:p>", start + 6)
-            if paragraph < 0:
-                paragraph = len(tag)
-        if paragraph < opening.start():
-            pieces.append(tag[done : start + 6])
-            done = start + 6
-            continue
-        pieces.append(tag[done:start])
-        done = opening.end()
-    pieces.append(tag[done:])
-    return "".join(pieces)
-
-
-def _replace_structural(xml: str, level: str) -> str:
-    """Each `<w:LEVEL>` element holding a `{%LEVEL …%}` tag replaced by that tag, as plain Jinja.
-
-    The element is the innermost one opened before the tag; it ends at the first
-    `</w:LEVEL>` after the tag. Its first such tag wins; a tag whose text reaches no `%}`
-    or `}}` before another `}` or `%` is not one.
-    """
-    element = _ELEMENT[level]
-    marker = _STRUCTURAL[level]
-    closing = f"</w:{level}>"
-    pieces = []
-    done = 0
-    end_mark = -1  # the first `}` or `%` at or after the text of the last tag looked at
-    end_element = -1  # the first closing after the last tag found
-    found = element.search(xml)
-    while found is not None:
-        start = found.start()
-        following = element.search(xml, start + 1)
-        limit = following.start() if following is not None else len(xml)
-        tag = marker.search(xml, found.end(), limit)
-        while tag is not None:
-            text = tag.end()
-            if end_mark < text:
-                mark = _BRACE_OR_PERCENT.search(xml, text)
-                if mark is None:
-                    return "".join(pieces) + xml[done:]
-                end_mark = mark.start()
-            if xml.startswith(("%}", "}}"), end_mark):
-                if end_element < end_mark + 2:
-                    end_element = xml.find(closing, end_mark + 2)
-                    if end_element < 0:
-                        return "".join(pieces) + xml[done:]
-                pieces += (xml[done:start], xml[tag.start() : tag.start() + 2], " ", xml[text : end_mark + 2])
-                done = end_element + len(closing)
-                break
-            tag = marker.search(xml, tag.start() + 1, limit)
-        found = element.search(xml, done) if tag is not None else following
-    return "".join(pieces) + xml[done:]
-
-
-def _unescape_tags(xml: str) -> str:
-    """Entities and Word's curly quotes read back between each tag opener and the next closer."""
-    pieces = []
-    done = pos = 0
-    advance = False  # after an empty stretch, the next one starting there must hold a character
-    while (opener := _OPENER.search(xml, max(0, pos - 2))) is not None:
-        start = opener.end()
-        closer = _CLOSER.search(xml, start + 1 if advance and start == pos else start)
-        if closer is None:
-            break
-        end = closer.start()
-        pieces += (xml[done:start], _unescape(xml[start:end]))
-        done = pos = end
-        advance = end == start
-    pieces.append(xml[done:])
-    return "".join(pieces)
-
-
-def has_tags(xml: str) -> bool:
-    return "{{" in xml or "{%" in xml or "{#" in xml or ("{" in xml and _SPLIT_OPEN.search(xml) is not None)
-
-
-# An element of Word's always has a prefix (`w:t`): `<a>` read back inside a tag stays text.
-_XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w.-]*:[\w.-]+)(?:\s[^<>]*)?/?>|<[?!][^<>]*>")
-_SPACE_TAGS = frozenset({"w:tab", "w:br", "w:cr", "w:ptab"})
-
-
-def word_text(xml_line: str) -> str:
-    """The text Word shows for a stretch of XML: markup dropped, entities read.
-
-    A run's text is kept as typed (no-break spaces, double spaces), so that the user can
-    search Word for it; a tab or a line break reads as a space. Between runs only what is
-    not layout counts: the whitespace of an indented XML file does not, a tag left by the
-    clean-up in place of its paragraph does.
-    """
-    pieces = []
-    inside = False
-    done = 0
-    for tag in _XML_TAG.finditer(xml_line):
-        between = xml_line[done : tag.start()]
-        if inside or not between.isspace():
-            pieces.append(between)
-        done = tag.end()
-        closing, name = tag.group(1), tag.group(2)
-        if name == "w:t":
-            inside = not closing and not tag.group(0).endswith("/>")
-        elif name in _SPACE_TAGS and not closing:
-            pieces.append(" ")
-    pieces.append(xml_line[done:])
-    text = "".join(pieces)
-    for entity, char in _ENTITIES[:7]:
-        text = text.replace(entity, char)
-    return text.strip()
-
-
-def text_around(source: str, lineno: int | None, needle: str | None = None, width: int = 160) -> str:
-    """The Word text of the paragraph at that line, cut around `needle` when it is long."""
-    lines = source.split("\n")
-    if lineno is None or not 1 <= lineno <= len(lines):
-        return ""
-    text = word_text(lines[lineno - 1])
-    if not text and lineno > 1:
-        text = word_text(lines[lineno - 2])
-    if len(text) <= width:
-        return text
-    at = text.find(needle) if needle else -1
-    start = max(0, (at if at >= 0 else 0) - width // 3)
-    cut = text[start : start + width]
-    return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
-
-
 # Filters: what input.md promises (date_fr, hours_fr, phone_fr) and a few more (docs/TEMPLATES.md).
-
-
-def f_date_fr(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return i18n.date_fr(value)
-
-
-def _minutes(hours: Any) -> int:
-    return round(Decimal(str(hours)) * 60)
-
-
-def f_hours_fr(value: Any) -> str:
-    return "" if value is None or value == "" else i18n.hours_fr(_minutes(value))
-
-
-def f_time_fr(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if value == dt.time.max:  # how a slot ending at midnight, 24:00, is held
-        hours, minutes = 24, 0
-    elif isinstance(value, dt.time):
-        hours, minutes = value.hour, value.minute
-    else:
-        hours, minutes = divmod(int(value), 60)
-    return f"{hours} h {minutes:02d}"
-
-
-def f_slots_fr(slots: Any) -> str:
-    if not slots:
-        return ""
-    parts = [f"de {f_time_fr(slot.start)} à {f_time_fr(slot.end)}" for slot in slots]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
-
-
-def f_phone_fr(value: Any) -> str:
-    if not value:
-        return ""
-    digits = re.sub(r"\D", "", str(value))
-    return format_phone(digits) if len(digits) == 10 and digits.startswith("0") else str(value)
-
-
-def f_euros(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    units, cents = f"{amount:.2f}".split(".")
-    negative = units.startswith("-")
-    units = units.lstrip("-")
-    groups = []
-    while len(units) > 3:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    groups.insert(0, units)
-    return ("-" if negative else "") + "\u202f".join(groups) + f",{cents}\u00a0€"
-
-
-def f_box(value: Any) -> str:
-    return "☒" if value else "☐"
-
-
-def f_multiline(value: Any) -> Markup:
-    if value is None:
-        return Markup("")
-    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _BREAK.join(escape(XML_FORBIDDEN.sub("", line)) for line in lines)
-
-
-def f_weekday_fr(value: Any) -> str:
-    return "" if value is None else i18n.weekday_fr(value)
-
-
-FILTERS = {
-    "date_fr": f_date_fr,
-    "hours_fr": f_hours_fr,
-    "phone_fr": f_phone_fr,
-    "time_fr": f_time_fr,
-    "slots_fr": f_slots_fr,
-    "euros": f_euros,
-    "box": f_box,
-    "multiline": f_multiline,
-    "weekday_fr": f_weekday_fr,
-}
-
-
-def finalize(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return XML_FORBIDDEN.sub("", value)
-    return value
-
-
-# What rendering may build. A Word document needs far less: an agreement's three documents
-# print about 60,000 characters in a few hundred steps. Each figure stops a template that
-# would otherwise take gigabytes or minutes (`'x'.center(10**9)`, loops in loops over
-# `range(10**5)`, `lipsum(10**6)`, a text doubled with `~` in a loop) with a template error
-# naming the tag, before the memory is taken: sizes are checked before an operation runs
-# wherever its result can be foreseen, and spent as it runs everywhere else.
-MAX_PRODUCT = 100_000
-"""Longest text or list a template may build with * (a Word document needs far less)."""
-MAX_TEXT = 2_000_000
-"""Longest text (or list) one operation may build or read: a filter, a method, `~`, `+`, `%`, `format`."""
-MAX_POWER = 100
-"""Largest exponent of `**`."""
-MAX_INT_BITS = 1 << 16
-"""Largest number `*` and `**` may build: 65,536 bits, about 20,000 digits (Python prints at most 4,300)."""
-MAX_RENDER_CHARS = 20_000_000
-"""Characters the documents of one agreement may cost: printed, built by an operation, or repeated by a loop."""
-MAX_RENDER_STEPS = 200_000
-"""Loop turns, calls, filters and tests the documents of one agreement may run (each a few microseconds)."""
-MAX_RENDER_SECONDS = 10.0
-"""Processor time the documents of one agreement may take, for what the two figures above cannot foresee."""
-MAX_NESTING = 40
-"""Depth of a part's tree of tags and expressions (the built-in templates: 9); Jinja and Python need seconds past 100."""
-MAX_LIPSUM = (100, 1_000)
-"""`lipsum()`: at most this many paragraphs, of at most this many words."""
-MAX_STRIP_WORK = 50_000_000
-"""`striptags` rebuilds its text for each tag it removes: tags × length, at most this."""
-_CHECK_EVERY = 64  # steps between two looks at the clock: each step is at most milliseconds of work
-
-
-class LimitError(TemplateRuntimeError):
-    """A template asked for more than any document needs (see the limits above); the message says what, in French."""
-
-
-class RecordPrinted(TemplateRuntimeError):
-    """A group of values (`pupil`, `host.address`) printed, or turned into text, as if it were one value."""
-
-    def __init__(self, record: Record) -> None:
-        super().__init__("groupe de valeurs imprimé")
-        self.record = record
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
-
-
-class Budget:
-    """What the documents of one agreement may still cost (MAX_RENDER_*): set anew for each agreement."""
-
-    __slots__ = ("steps", "chars", "deadline")
-
-    def __init__(self) -> None:
-        self.steps = MAX_RENDER_STEPS
-        self.chars = MAX_RENDER_CHARS
-        self.deadline = 0.0  # set at the first look at the clock
-
-    def spend(self, chars: int = 0) -> None:
-        self.steps -= 1
-        self.chars -= chars
-        if self.chars < 0 or not self.steps % _CHECK_EVERY:
-            self.check()
-
-    def check(self) -> None:
-        if self.steps < 0:
-            raise LimitError(f"plus de {_number(MAX_RENDER_STEPS)} étapes (tours de boucle, appels, filtres) pour une convention")
-        if self.chars < 0:
-            raise LimitError(f"plus de {_number(MAX_RENDER_CHARS)} caractères produits pour une convention")
-        # The thread's own processor time: a busy or suspended machine does not count.
-        now = time.thread_time()
-        if not self.deadline:
-            self.deadline = now + MAX_RENDER_SECONDS
-        elif now > self.deadline:
-            raise LimitError(f"plus de {MAX_RENDER_SECONDS:g} s de calcul pour une convention".replace(".", ","))
-
-
-_TEXTS = frozenset({str, Markup})
-_SIZED = frozenset({str, Markup, bytes, list, tuple, dict})
-_SEQUENCES = frozenset({list, tuple, set, frozenset})
-_SHORT = frozenset({float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta})
-
-
-def _size(value: Any) -> int:
-    return len(value) if type(value) in _SIZED else 0
-
-
-def text_size(value: Any, limit: int = MAX_TEXT) -> int:
-    """At least the length of `str(value)`, found without building it; counting stops past `limit`.
-
-    A list prints the repr of each item: a short list of long texts, or a list holding
-    itself, prints long. Raises RecordPrinted for a Record, at any depth: its text would
-    be Python's, not the user's.
-    """
-    total = 0
-    stack = [value]
-    top = True
-    while stack and total <= limit:
-        item = stack.pop()
-        kind = type(item)
-        if kind in _TEXTS:
-            total += len(item) if top or item.isprintable() else 10 * len(item)
-            total += 0 if top else 2
-        elif kind is int:
-            total += item.bit_length() * 31 // 100 + 2
-        elif kind is Decimal:
-            total += abs(item.adjusted()) + 40 if item.is_finite() else 10  # `{:f}` writes every zero of 1E+999999
-        elif kind in _SHORT:
-            total += 40
-        elif kind is Record:
-            raise RecordPrinted(item)
-        elif kind in _SEQUENCES:
-            total += 2 + 2 * len(item)
-            stack.extend(item)
-        elif kind is dict:
-            total += 2 + 4 * len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif kind is Namespace:
-            attributes = object.__getattribute__(item, "_Namespace__attrs")
-            total += 14 + 4 * len(attributes)
-            stack.extend(attributes.values())
-        else:
-            total += 100  # an object whose repr is short: a macro, a loop, an unknown name
-        top = False
-    return total
-
-
-def _too_long(what: str, size: int, limit: int = MAX_TEXT) -> LimitError:
-    return LimitError(f"{what} de {_number(size)} caractères ou éléments (au plus {_number(limit)})")
-
-
-def _check_text(what: str, size: int) -> None:
-    if size > MAX_TEXT:
-        raise _too_long(what, size)
-
-
-def _check_width(what: str, width: Any) -> None:
-    if isinstance(width, int) and width > MAX_TEXT:
-        raise _too_long(what, width)
-
-
-# printf-style formats: `%(key)s`, flags, width, precision (either may be `*`), conversion.
-_PERCENT = re.compile(r"%(?:\(([^()]*)\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)", re.S)
-
-
-def _percent_size(text: str | bytes, args: Any) -> int:
-    """At least the length of `text % args`."""
-    if isinstance(text, bytes):
-        text = text.decode("latin-1")
-    values = list(args) if type(args) is tuple else [args]
-    mapping = args if isinstance(args, (dict, Record)) else None
-    total = len(text)
-    index = 0
-    for spec in _PERCENT.finditer(text):
-        key, width, precision, conversion = spec.groups()
-        for number in (width, precision):
-            if number == "*":
-                given = values[index] if index < len(values) else 0
-                index += 1
-                total += abs(given) if isinstance(given, int) else 0
-            elif number:
-                total += int(number) if len(number) <= 9 else MAX_TEXT + 1
-        if conversion == "%":
-            continue
-        if key is not None:
-            value = mapping[key] if mapping is not None and key in mapping else None
-        else:
-            value = values[index] if index < len(values) else None
-            index += 1
-        total += text_size(value) + (0 if conversion in "sra" else 320)  # `%f` of 1e308 writes 309 digits
-        if total > MAX_TEXT:
-            break
-    return total * 6 if isinstance(text, Markup) else total  # Markup escapes what it formats
-
-
-def _check_percent(text: str | bytes, args: Any) -> None:
-    _check_text("texte formaté avec %", _percent_size(text, args))
-
-
-def _check_power(left: Any, right: Any) -> None:
-    if isinstance(right, int) and abs(right) > MAX_POWER:
-        raise LimitError(f"puissance trop grande ({_number(right)}) : au plus {MAX_POWER}")
-    if isinstance(left, int) and isinstance(right, int) and right > 0 and left.bit_length() * right > MAX_INT_BITS:
-        raise LimitError(f"nombre trop grand (plus de {_number(MAX_INT_BITS)} bits, environ 20 000 chiffres)")
-
-
-def _check_product(left: Any, right: Any) -> None:
-    for sized, count in ((left, right), (right, left)):
-        if isinstance(sized, (str, bytes, list, tuple)) and isinstance(count, int) and len(sized) * count > MAX_PRODUCT:
-            raise LimitError(f"texte ou liste trop long ({len(sized)} × {count}) : au plus {_number(MAX_PRODUCT)} éléments")
-    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-        raise LimitError(f"nombre trop grand (plus de {_number(MAX_INT_BITS)} bits, environ 20 000 chiffres)")
-
-
-def _check_sum(left: Any, right: Any) -> None:
-    sequences = (str, bytes, list, tuple)
-    if isinstance(left, sequences) and isinstance(right, sequences):
-        _check_text("texte ou liste", len(left) + len(right))
-
-
-def _replace_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
-    if not (isinstance(text, (str, bytes)) and type(old) is type(new) and isinstance(old, (str, bytes))):
-        return 0
-    found = text.count(old) if old else len(text) + 1
-    if isinstance(count, int) and count >= 0:
-        found = min(found, count)
-    return len(text) + found * max(0, len(new) - len(old))
-
-
-def _join_size(separator: Any, items: list[Any]) -> int:
-    size = _size(separator) * max(0, len(items) - 1)
-    for item in items:
-        size += len(item) if type(item) in _SIZED else text_size(item)
-        if size > MAX_TEXT:
-            break
-    return size
-
-
-# Methods of texts, lists and numbers whose result a few arguments can make huge: checked
-# before they run. Each takes (owner, args, kwargs) and returns the arguments to call with
-# (`join` is given its items as a list, read once).
-def _m_width(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    _check_width("texte", args[0] if args else kwargs.get("width"))
-    return args, kwargs
-
-
-def _m_expandtabs(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    size = args[0] if args else kwargs.get("tabsize", 8)
-    if isinstance(size, int):
-        _check_text("texte", len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * max(0, size))
-    return args, kwargs
-
-
-def _m_replace(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    if len(args) >= 2:
-        _check_text("texte", _replace_size(owner, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1)))
-    return args, kwargs
-
-
-def _m_join(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    if len(args) != 1 or kwargs:
-        return args, kwargs
-    items = list(args[0])
-    _check_text("texte joint", _join_size(owner, items))
-    return (items,), kwargs
-
-
-def _m_translate(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    table = args[0] if args else None
-    values = table.values() if isinstance(table, dict) else table if isinstance(table, (list, tuple)) else ()
-    longest = max((len(value) for value in values if isinstance(value, (str, bytes))), default=1)
-    _check_text("texte", len(owner) * max(1, longest))
-    return args, kwargs
-
-
-def _m_striptags(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    if owner.count("<") * len(owner) > MAX_STRIP_WORK:
-        raise LimitError(f"striptags sur un texte de {_number(len(owner))} caractères et {_number(owner.count('<'))} balises")
-    return args, kwargs
-
-
-def _m_to_bytes(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    _check_width("suite d'octets", args[0] if args else kwargs.get("length", 1))
-    return args, kwargs
-
-
-_TEXT_METHODS = {
-    "center": _m_width,
-    "ljust": _m_width,
-    "rjust": _m_width,
-    "zfill": _m_width,
-    "expandtabs": _m_expandtabs,
-    "replace": _m_replace,
-    "join": _m_join,
-    "translate": _m_translate,
-    "striptags": _m_striptags,
-}
-_GROWING = frozenset({"append", "extend", "insert", "update", "setdefault", "add"})
-
-
-class _BoundedFormat:
-    """`str.format` whose fields may not make a text longer than MAX_TEXT, all fields together."""
-
-    _written = 0
-
-    def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
-        self._written = len(format_string)
-        return super().vformat(format_string, args, kwargs)  # type: ignore[misc]
-
-    def format_field(self, value: Any, format_spec: str) -> Any:
-        numbers = re.findall(r"\d+", format_spec)
-        wide = max((int(number) if len(number) <= 9 else MAX_TEXT + 1 for number in numbers), default=0)
-        self._written += max(wide, text_size(value))
-        _check_text("texte formaté", self._written)
-        return super().format_field(value, format_spec)  # type: ignore[misc]
-
-
-class _Formatter(_BoundedFormat, SandboxedFormatter):
-    pass
-
-
-class _EscapeFormatter(_BoundedFormat, SandboxedEscapeFormatter):
-    pass
-
-
-def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
-    paragraphs, words = MAX_LIPSUM
-    if isinstance(n, int) and n > paragraphs or isinstance(max, int) and max > words:
-        raise LimitError(f"lipsum : au plus {paragraphs} paragraphes de {_number(words)} mots")
-    return generate_lorem_ipsum(n, html, min, max)
-
-
-# Filters that turn their value into text first: a list given to one is read as its repr.
-_STRINGIFYING = frozenset(
-    "capitalize center e escape forceescape format indent lower pprint replace safe string striptags title tojson "
-    "trim truncate upper urlencode urlize wordcount wordwrap xmlattr".split()
-)
-
-
-def _f_center(a: dict) -> None:
-    _check_width("texte", a["width"])
-
-
-def _f_indent(a: dict) -> None:
-    width = a["width"]
-    _check_width("retrait", width)
-    step = width if isinstance(width, int) else len(str(width))
-    text = str(a["s"])
-    _check_text("texte", len(text) + (text.count("\n") + 1) * max(0, step))
-
-
-def _f_format(a: dict) -> None:
-    _check_percent(str(a["value"]), a["kwargs"] or a["args"])
-
-
-def _f_replace(a: dict) -> None:
-    _check_text("texte", _replace_size(str(a["s"]), str(a["old"]), str(a["new"]), a["count"] if a["count"] is not None else -1))
-
-
-def _f_join(a: dict) -> None:
-    items = list(a["value"])
-    a["value"] = items
-    if a["attribute"] is None:
-        _check_text("texte joint", _join_size(a["d"], items))
-
-
-def _f_wordwrap(a: dict) -> None:
-    text = str(a["s"])
-    _check_text("texte", len(text) * (1 + len(a["wrapstring"] or "\n")))
-
-
-def _f_urlize(a: dict) -> None:
-    text = str(a["value"])
-    _check_text("texte", len(text) * (2 + len(a["target"] or "") + len(a["rel"] or "")))
-
-
-def _f_tojson(a: dict) -> None:
-    indent = a["indent"]
-    if indent is not None and (len(indent) if isinstance(indent, str) else indent) > 16:
-        raise LimitError("tojson : un retrait de 16 au plus")
-    _check_text("texte", 6 * text_size(a["value"]))
-
-
-def _f_count(name: str) -> Any:
-    def check(a: dict) -> None:
-        count = a[name]
-        if isinstance(count, int) and count > MAX_PRODUCT:
-            raise LimitError(f"« {name} » vaut {_number(count)} (au plus {_number(MAX_PRODUCT)})")
-
-    return check
-
-
-def _f_sum(a: dict) -> None:
-    if isinstance(a["start"], (str, bytes, list, tuple)):
-        items = list(a["iterable"])
-        a["iterable"] = items
-        size = len(a["start"]) + sum(_size(item) for item in items) if a["attribute"] is None else MAX_TEXT + 1
-        _check_text("liste", size)
-
-
-def _f_striptags(a: dict) -> None:
-    text = str(a["value"])
-    _m_striptags(text, (), {})
-
-
-_FILTER_CHECKS = {
-    "center": _f_center,
-    "indent": _f_indent,
-    "format": _f_format,
-    "replace": _f_replace,
-    "join": _f_join,
-    "wordwrap": _f_wordwrap,
-    "urlize": _f_urlize,
-    "tojson": _f_tojson,
-    "slice": _f_count("slices"),
-    "batch": _f_count("linecount"),
-    "sum": _f_sum,
-    "striptags": _f_striptags,
-}
 
 
 def _guarded_filter(env: _Sandbox, name: str, func: Any) -> Any:
     """A Jinja filter that counts as a step, and whose input and output are held to the limits."""
     skip = 1 if _PassArg.from_obj(func) is not None else 0
-    stringifying = name in _STRINGIFYING
-    check = _FILTER_CHECKS.get(name)
+    stringifying = name in STRINGIFYING
+    check = FILTER_CHECKS.get(name)
     # Jinja's filters with an async variant are given the evaluation context by a wrapper
     # that drops it: the function underneath may not take it (`slice`), or may (`join`).
     inner = inspect.unwrap(func)
@@ -759,16 +68,16 @@ def _guarded_filter(env: _Sandbox, name: str, func: Any) -> Any:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if stringifying and len(args) > skip:
             value = args[skip]
-            size = len(value) if type(value) in _TEXTS else text_size(value)
+            size = len(value) if type(value) in TEXTS else text_size(value)
             if size > MAX_TEXT:
-                raise _too_long(f"texte donné à « {name} »", size)
+                raise too_long(f"texte donné à « {name} »", size)
         if signature is not None:
             bound = signature.bind(*args[given:], **kwargs)
             bound.apply_defaults()
             check(bound.arguments)
             args, kwargs = (*args[:given], *bound.args), bound.kwargs
         result = func(*args, **kwargs)
-        env.budget.spend(_size(result))
+        env.budget.spend(size_of(result))
         return result
 
     return functools.update_wrapper(guarded, func)
@@ -794,8 +103,8 @@ def _concat(eval_ctx: Any, values: tuple) -> Any:
     """`a ~ b`: Jinja's own join, once the length of the result is known to be within MAX_TEXT."""
     size = 0
     for value in values:
-        size += len(value) if type(value) in _TEXTS else text_size(value)
-    _check_text("texte joint avec ~", size)
+        size += len(value) if type(value) in TEXTS else text_size(value)
+    check_text("texte joint avec ~", size)
     eval_ctx.environment.budget.spend(size)
     return markup_join(values) if eval_ctx.autoescape else str_join(values)
 
@@ -812,15 +121,15 @@ class _Sandbox(SandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
-            _check_power(left, right)
+            check_power(left, right)
         elif operator == "*":
-            _check_product(left, right)
+            check_product(left, right)
         elif operator == "+":
-            _check_sum(left, right)
+            check_sum(left, right)
         elif isinstance(left, (str, bytes)):
-            _check_percent(left, right)
+            check_percent(left, right)
         result = self.binop_table[operator](left, right)
-        self.budget.spend(_size(result))
+        self.budget.spend(size_of(result))
         return result
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
@@ -828,19 +137,19 @@ class _Sandbox(SandboxedEnvironment):
         kind = type(__obj)
         if kind is BuiltinMethodType or kind is MethodType:
             if isinstance(owner, (str, bytes)):
-                check = _TEXT_METHODS.get(__obj.__name__)
+                check = TEXT_METHODS.get(__obj.__name__)
                 if check is not None:
                     args, kwargs = check(owner, args, kwargs)
             elif type(owner) is int and __obj.__name__ == "to_bytes":
-                args, kwargs = _m_to_bytes(owner, args, kwargs)
+                args, kwargs = m_to_bytes(owner, args, kwargs)
         for value in (*args, *kwargs.values()):
             # A method handed to another (`items.sort(key=' '.center)`) would run where no check is made.
             if type(value) is BuiltinMethodType or type(value) is MethodType and isinstance(value.__self__, (str, bytes)):
                 raise SecurityError("une méthode ne peut pas être donnée à une autre")
         result = super().call(__context, __obj, *args, **kwargs)
-        if owner is not None and type(owner) in _SIZED and __obj.__name__ in _GROWING and len(owner) > MAX_TEXT:
-            raise _too_long("liste ou table", len(owner))
-        __self.budget.spend(_size(result))
+        if owner is not None and type(owner) in SIZED and __obj.__name__ in GROWING and len(owner) > MAX_TEXT:
+            raise too_long("liste ou table", len(owner))
+        __self.budget.spend(size_of(result))
         return result
 
     def wrap_str_format(self, value: Any) -> Any:
@@ -852,7 +161,7 @@ class _Sandbox(SandboxedEnvironment):
             return None
         kind = type(owner)
         is_map = value.__name__ == "format_map"
-        formatter = _EscapeFormatter(self, escape=owner.escape) if isinstance(owner, Markup) else _Formatter(self)
+        formatter = EscapeFormatter(self, escape=owner.escape) if isinstance(owner, Markup) else Formatter(self)
 
         def wrapper(*args: Any, **kwargs: Any) -> str:
             if is_map:
@@ -919,9 +228,9 @@ def _printed(recording: bool) -> Any:
             return value if kind is Markup else XML_FORBIDDEN.sub("", value)
         if value is None:
             return ""
-        if kind in _SHORT or kind is int or kind is Decimal:
+        if kind in SHORT or kind is int or kind is Decimal:
             return value
-        if kind is Record or kind in _SEQUENCES or kind is dict or kind is Namespace:
+        if kind is Record or kind in SEQUENCES or kind is dict or kind is Namespace:
             try:
                 size = text_size(value)
             except RecordPrinted as error:
@@ -929,7 +238,7 @@ def _printed(recording: bool) -> Any:
                     raise
                 RecordingUndefined.note(name="", obj=error.record, printed=True)
                 return ""
-            _check_text("valeur imprimée", size)
+            check_text("valeur imprimée", size)
             env.budget.spend(size)
         return value
 
@@ -955,7 +264,7 @@ def environment(undefined: type[Undefined] = StrictUndefined) -> SandboxedEnviro
     env.filters.update(FILTERS)
     env.filters[TICK] = _tick
     env.filters[CONCAT] = _concat
-    env.globals["lipsum"] = _lipsum
+    env.globals["lipsum"] = lipsum
     return env
 
 

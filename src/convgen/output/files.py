@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import hashlib
 import itertools
 import os
 import re
@@ -14,7 +13,6 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from multiprocessing.util import Finalize
 from pathlib import Path, PurePosixPath
 
 from convgen.errors import UsageError
@@ -42,6 +40,8 @@ def _fitted(name: str) -> str:
     """The name, or its start and a hash of the whole: every copy of an agreement keeps the same stem, and two long names stay distinct."""
     if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
         return name
+    import hashlib  # here: `validate` writes nothing and need not pay for it at start-up
+
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
     head = name.encode("utf-8")[: MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore")
     return f"{head}~{digest}"
@@ -441,6 +441,8 @@ def _scratch_dir(folder: Path) -> Path:
             place = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder))
         # Removed when this process ends, worker processes included (atexit does not
         # run in them; multiprocessing runs these finalizers).
+        from multiprocessing.util import Finalize
+
         Finalize(None, shutil.rmtree, args=(place, True), exitpriority=10)
         _scratch[device] = place
     return _scratch[device]

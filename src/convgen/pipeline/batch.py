@@ -7,15 +7,12 @@ template or a missing LibreOffice stops the run, since no input could be rendere
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import shutil
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import CancelledError, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -28,7 +25,9 @@ from convgen.source.inputs import Input, name_key
 from convgen.source.reader import MAX_BYTES
 
 if TYPE_CHECKING:  # the DOCX stack is imported when rendering only: `validate` starts faster without it
-    from convgen.documents.rendering import CompiledTemplate
+    import multiprocessing.context
+
+    from convgen.documents.template import CompiledTemplate
 
 
 @dataclass
@@ -96,7 +95,7 @@ class Templates:
     def get(self, kind: str) -> CompiledTemplate:
         key = "custom" if self.override is not None else kind
         if key not in self._compiled:
-            from convgen.documents.rendering import load_template
+            from convgen.documents.template import load_template
 
             self._compiled[key] = load_template(kind, self.override)
         return self._compiled[key]
@@ -233,6 +232,8 @@ def _run_chunk(jobs: list[tuple[int, Unit]]) -> list[Outcome]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext | None:
+    import multiprocessing
+
     # fork shares the compiled templates and loaded campaigns with the workers;
     # elsewhere each worker compiles what it needs once.
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
@@ -260,6 +261,10 @@ def _run(
             if stopped():  # a signal noted while the agreement's copies were written
                 raise KeyboardInterrupt
         return
+    # Imported here: `validate` of one file, run from an editor or a pre-commit hook, never needs them.
+    from concurrent.futures import CancelledError, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     global _worker
     _worker = worker  # inherited by forked workers, compiled templates included
     pool = ProcessPoolExecutor(

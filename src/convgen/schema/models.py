@@ -25,7 +25,7 @@ TextList = Annotated[list[Text], BeforeValidator(_one_or_many)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", populate_by_name=True, frozen=True)
 
 
 class Address(Model):
@@ -144,10 +144,6 @@ class Pupil(Model):
     legal_guardian: Guardian | None = Field(
         None, description="Représentant légal : obligatoire si l'élève a moins de 18 ans à une date de la période."
     )
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
 
 
 class Period(Model):

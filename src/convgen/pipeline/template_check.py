@@ -1,0 +1,87 @@
+"""`convgen template check`: every problem of a template, found by rendering the sample
+agreements (the starter, and a variant that fills what the starter leaves empty) with a
+recording sandbox, all reported together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from convgen.documents.budget import Budget
+from convgen.documents.package import PackageError, read_members
+from convgen.documents.problems import distinct, seen_problem
+from convgen.documents.rendering import check_xml, render_part
+from convgen.documents.sandbox import RecordingUndefined, Seen, environment
+from convgen.documents.template import CompiledTemplate, compile_parts, package_problems, read_template
+from convgen.errors import TemplateError
+
+
+def sample_agreements(kind: str) -> list[Any]:
+    """Agreements that take a template through its branches: the starter, an adult, optional keys filled."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from convgen.pipeline.checking import check_bytes
+    from convgen.schema.models import Accommodation, Gratification, Signature
+    from convgen.source.starter import starter_text
+
+    base = check_bytes(starter_text(kind).encode("utf-8"), f"{kind}.yaml").agreement
+    assert base is not None, "the starter is valid"
+    samples = [base]
+    signature = Signature(place="Lyon", date=base.period.start - dt.timedelta(days=7))
+    if kind == "pfmp":
+        adult = base.pupil.model_copy(
+            update={
+                "birth_date": base.period.start.replace(year=base.period.start.year - 19),
+                "ine": "1234567890A",
+                "address": base.host.address,
+                "phone": "06 00 00 00 01",
+                "email": "eleve@example.fr",
+            }
+        )
+        finance = base.finance.model_copy(
+            update={
+                "accommodation": Accommodation(address=base.host.address, cost=Decimal("120")),
+                "gratification": Gratification(hourly_amount=Decimal("4.50")),
+            }
+        )
+        host = base.host.model_copy(update={"fax": "04 72 00 00 01", "email": "accueil@example.fr"})
+        samples.append(base.model_copy(update={"pupil": adult, "finance": finance, "host": host, "signature": signature}))
+    else:
+        samples.append(base.model_copy(update={"schedule": None, "signature": signature}))
+    return samples
+
+
+def check_template(path: Path, kind: str) -> list[str]:
+    """Every problem of a template, all together: what would make the package unusable or
+    unsafe, syntax errors, unknown filters and names (with the Word text around and a
+    suggestion), `|safe`, what rendering the sample agreements stops at, broken XML."""
+    from convgen.documents.context import build, copies
+
+    label = str(path)
+    try:
+        members = read_members(read_template(path))
+    except PackageError as error:
+        raise TemplateError(f"« {label} » n'est pas un document Word (.docx) lisible : {error}.") from None
+    problems = package_problems(members)
+    parts = compile_parts(members, label, environment(RecordingUndefined), problems)
+    compiled = CompiledTemplate(label, members, parts)
+    seen: list[Seen] = []
+    for agreement in sample_agreements(kind):
+        context = build(agreement)
+        compiled.budget = Budget()
+        for copy in copies(agreement, context["minor"]):
+            for part in parts.values():
+                RecordingUndefined.seen = []
+                try:
+                    member = render_part(compiled, part, {**context, "copy": copy.record()})
+                    check_xml(compiled, part, member.data())
+                except TemplateError as error:
+                    problems.extend(error.problems)
+                finally:
+                    seen.extend(RecordingUndefined.seen)
+                    RecordingUndefined.seen = []
+        trees: dict[str, Any] = {}
+        problems.extend(seen_problem(note, parts, context, trees) for note in distinct(seen))
+        seen = []
+    return list(dict.fromkeys(problems))
