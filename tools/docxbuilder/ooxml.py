@@ -11,6 +11,7 @@ from docx.shared import Cm
 
 from .theme import RULE_COLOR, SHADE
 
+
 def child(parent, tag: str, before: Sequence[str] = ()):
     """The child element `tag` of `parent`, created (in schema order) when missing."""
     element = parent.find(qn(tag))
