@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,16 +33,42 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _interrupt(batch: Path, tmp_path: Path, jobs: str, signum: int) -> tuple[subprocess.CompletedProcess, Path]:
+    """Runs a batch on a terminal and signals it once its progress bar has counted an
+    agreement: well under way, whatever the machine's speed (2,000 take seconds)."""
     out = tmp_path / "out"
     command = [sys.executable, "-m", "convgen", "render", str(batch), "--out", str(out), "-j", jobs, "--report", str(tmp_path / "r.json")]
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
-    time.sleep(1.0)  # well under way: 2,000 agreements take several seconds to check and render
-    assert process.poll() is None, process.communicate()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "xterm"}
+    env.pop("CI", None)  # rich shows no live bar on CI
+    env.pop("GITHUB_ACTIONS", None)
+    master, slave = pty.openpty()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    os.close(slave)
+    shown = bytearray()
+    counted = threading.Event()
+
+    def drain() -> None:  # a terminal reads what is written to it: the run never blocks on it
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+            if any(int(done) > 0 for done in re.findall(rb"(\d+)/" + str(AGREEMENTS).encode(), shown[-4096:])):
+                counted.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while not counted.wait(0.05):
+        assert process.poll() is None and time.monotonic() < deadline, (process.poll(), bytes(shown[-2000:]))
     # As a terminal does for Ctrl-C: the whole process group (worker processes too).
     os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=60)
-    return subprocess.CompletedProcess(command, process.returncode, stdout.decode(), stderr.decode()), out
+    _, stderr = process.communicate(timeout=60)
+    reader.join(timeout=10)
+    os.close(master)
+    return subprocess.CompletedProcess(command, process.returncode, bytes(shown).decode(errors="replace"), stderr.decode()), out
 
 
 @pytest.mark.parametrize(("jobs", "signum", "code"), [("1", signal.SIGINT, 130), ("2", signal.SIGINT, 130), ("2", signal.SIGTERM, 143)])

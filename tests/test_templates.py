@@ -333,7 +333,13 @@ def test_pdf_of_the_examples(cli, workdir: Path) -> None:
     assert "Léa Dupont" in text and "12 janvier 2026" in text
     first = (workdir / "out" / "pfmp.eleve.pdf").read_bytes()
     assert cli("render", "pfmp.yaml", "--format", "pdf", "--copies", "eleve").exit_code == 0
-    assert (workdir / "out" / "pfmp.eleve.pdf").read_bytes() == first
+    again = (workdir / "out" / "pfmp.eleve.pdf").read_bytes()
+    assert again == first, _first_difference(first, again)
+
+
+def _first_difference(one: bytes, other: bytes) -> str:
+    at = next((index for index, (a, b) in enumerate(zip(one, other)) if a != b), min(len(one), len(other)))
+    return f"{len(one)} and {len(other)} bytes, first difference at {at}: {one[at - 120 : at + 40]!r} / {other[at - 120 : at + 40]!r}"
 
 
 def test_safety_is_printed_only_when_given(pfmp: dict[str, Path], cli, workdir: Path) -> None:
