@@ -213,14 +213,14 @@ def test_validate_into_a_pipe_closed_mid_output_exits_with_the_run_code(workdir:
 
 
 def test_an_internal_error_exits_70_with_its_kind(cli, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import convgen.pipeline.batch
+    import convgen.pipeline.run
 
     def broken(*args: object, **kwargs: object) -> None:
         raise LookupError("a bug")
 
     (workdir / "agreement.yaml").write_text(example_text("pfmp"), encoding="utf-8")
-    monkeypatch.setattr(convgen.pipeline.batch, "check_all", broken)
-    monkeypatch.setattr(convgen.pipeline.batch, "render_all", broken)
+    monkeypatch.setattr(convgen.pipeline.run, "check_all", broken)
+    monkeypatch.setattr(convgen.pipeline.run, "render_all", broken)
     for command in ("validate", "render"):
         result = cli(command)
         assert result.exit_code == INTERNAL_EXIT == 70, result.output
@@ -229,7 +229,7 @@ def test_an_internal_error_exits_70_with_its_kind(cli, workdir: Path, monkeypatc
 
 
 def test_a_run_where_convgen_failed_on_one_input_ends_with_70() -> None:
-    from convgen.cli.report import exit_code
+    from convgen.pipeline.report import exit_code
 
     valid = FileResult("a.yaml")
     invalid = FileResult("b.yaml", [Finding("SCHEMA", Severity.ERROR, "texte vide")])

@@ -1,19 +1,54 @@
 """One exception tree; the CLI maps each class to an exit code (cli.md)."""
 
+from __future__ import annotations
+
+from typing import Union
+
+from .i18n import Lang, Msg
+
+Said = Union[str, Msg]
+"""What an error says: one text in both languages, or one that reads the same in both."""
+
 
 class ConvgenError(Exception):
-    """Base of every error convgen reports to its user."""
+    """Base of every error convgen reports to its user.
+
+    The message, hint and problems are given as text in both languages (`Msg`) or as a
+    plain text that reads the same in both (a path, a name); `message` is the French one,
+    as logs and tests read it, and `text(lang)` the one the user asked for.
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: Said, hint: Said | None = None) -> None:
+        self.said = _msg(message)
+        self.hinted = None if hint is None else _msg(hint)
+        super().__init__(self.said.fr)
+
+    @property
+    def message(self) -> str:
+        return self.said.fr
+
+    @property
+    def hint(self) -> str | None:
+        return None if self.hinted is None else self.hinted.fr
+
+    def text(self, lang: Lang = "fr") -> str:
+        return self.said.get(lang)
+
+    def hint_text(self, lang: Lang = "fr") -> str | None:
+        return None if self.hinted is None else self.hinted.get(lang)
+
+    def problem_texts(self, lang: Lang = "fr") -> list[str]:
+        return [_msg(problem).get(lang) for problem in getattr(self, "problems", [])]
 
     def __reduce__(self):
         # Errors raised in a worker process travel back to the parent by pickling.
-        return (type(self), (self.message, self.hint))
+        return (type(self), (self.said, self.hinted))
+
+
+def _msg(text: Said) -> Msg:
+    return text if isinstance(text, Msg) else Msg(text, text)
 
 
 class UsageError(ConvgenError):
@@ -34,12 +69,12 @@ class ClashError(UsageError):
     `problems` names each pair of inputs; the message, the first.
     """
 
-    def __init__(self, message: str, hint: str | None = None, problems: list[str] | None = None) -> None:
+    def __init__(self, message: Said, hint: Said | None = None, problems: list[Said] | None = None) -> None:
         super().__init__(message, hint)
         self.problems = problems or []
 
     def __reduce__(self):
-        return (type(self), (self.message, self.hint, self.problems))
+        return (type(self), (self.said, self.hinted, self.problems))
 
 
 class TemplateError(UsageError):
@@ -49,12 +84,12 @@ class TemplateError(UsageError):
     say where to look in Word rather than in XML.
     """
 
-    def __init__(self, message: str, hint: str | None = None, problems: list[str] | None = None) -> None:
+    def __init__(self, message: Said, hint: Said | None = None, problems: list[Said] | None = None) -> None:
         super().__init__(message, hint)
         self.problems = problems or []
 
     def __reduce__(self):
-        return (type(self), (self.message, self.hint, self.problems))
+        return (type(self), (self.said, self.hinted, self.problems))
 
 
 class Interrupted(ConvgenError):
@@ -65,7 +100,7 @@ class Interrupted(ConvgenError):
     """
 
     def __init__(self, signum: int, done: list, total: int, checking: bool = False) -> None:
-        super().__init__("interrompu")
+        super().__init__(M_INTERRUPTED)
         self.signum = signum
         self.done = done
         self.total = total
@@ -73,6 +108,12 @@ class Interrupted(ConvgenError):
         # rules across agreements had not yet passed.
         self.checking = checking
         self.exit_code = 128 + signum
+
+    def __reduce__(self):
+        return (type(self), (self.signum, self.done, self.total, self.checking))
+
+
+M_INTERRUPTED = Msg("interrompu.", "interrupted.")
 
 
 INTERNAL_EXIT = 70

@@ -10,18 +10,19 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 import typer.core
 
 from convgen import __version__
 from convgen.cli.terminal import QuietStream, visible
-from convgen.cli.usage import Command, Group
+from convgen.cli.usage import Command, Group, english_asked
+from convgen.errors import INTERNAL_EXIT, M_INTERRUPTED, ConvgenError
+from convgen.i18n import Msg
 
 if TYPE_CHECKING:
     from rich.console import Console
-from convgen.errors import INTERNAL_EXIT, ConvgenError, Interrupted
 
 LANG_HELP = "Langue des messages : fr (défaut) ou en."
 
@@ -112,32 +113,47 @@ def handled(command: Callable[..., None]) -> Callable[..., None]:
         except (typer.Exit, typer.Abort):
             raise
         except ConvgenError as error:
+            lang = _lang(kwargs)
             console = _stderr()
-            console.print(f"[bold red]convgen:[/] {_escape(error.message)}")
-            for problem in getattr(error, "problems", []):
+            console.print(f"[bold red]convgen:[/] {_escape(error.text(lang))}")
+            for problem in error.problem_texts(lang):
                 console.print(f"  • {_escape(problem)}")
-            if error.hint:
-                console.print(f"[dim]→ {_escape(error.hint)}[/]")
+            hint = error.hint_text(lang)
+            if hint:
+                console.print(f"[dim]→ {_escape(hint)}[/]")
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            _stderr().print("[bold red]convgen :[/] interrompu.")
+            _stderr().print(f"[bold red]convgen :[/] {M_INTERRUPTED.get(_lang(kwargs))}")
             raise typer.Exit(130) from None
         except Exception as error:
             if os.environ.get("CONVGEN_DEBUG"):
                 raise
-            _internal_error(error)
+            _internal_error(error, _lang(kwargs))
             raise typer.Exit(INTERNAL_EXIT) from None
 
     return run
 
 
-def _internal_error(error: BaseException) -> None:
+def _lang(options: dict[str, Any]) -> Literal["fr", "en"]:
+    """The language of the command's messages: its --lang, else what the command line says."""
+    lang = getattr(options.get("lang"), "value", options.get("lang"))
+    if lang == "en" or (lang is None and english_asked()):
+        return "en"
+    return "fr"
+
+
+M_INTERNAL = Msg(
+    "erreur interne ({kind}). Relancez avec CONVGEN_DEBUG=1 pour le détail, et signalez-la.",
+    "internal error ({kind}). Run again with CONVGEN_DEBUG=1 for the details, and report it.",
+)
+
+
+def _internal_error(error: BaseException, lang: Literal["fr", "en"] | None = None) -> None:
     # An error raised in a worker process (--jobs) comes back as itself: its kind is named
     # the same, whichever process it happened in.
-    _stderr().print(
-        f"[bold red]convgen : erreur interne[/] ({_escape(getattr(error, 'kind', type(error).__name__))}). "
-        "Relancez avec CONVGEN_DEBUG=1 pour le détail, et signalez-la."
-    )
+    kind = _escape(getattr(error, "kind", type(error).__name__))
+    said = M_INTERNAL.get(lang or _lang({})).format(kind=kind)
+    _stderr().print(f"[bold red]convgen : {said}[/]")
 
 
 def _escape(text: str) -> str:
@@ -219,14 +235,11 @@ def validate(
 ) -> None:
     """Vérifie le format, la cohérence et les règles légales de conventions."""
     from convgen.cli.line import output
-    from convgen.cli.report import M_NOTHING, dumps, exit_code, github_lines, json_report, print_text, summary_line
-    from convgen.pipeline.batch import Options, check_all
-    from convgen.source.inputs import collect, parse_shard, shard
+    from convgen.cli.report import M_NOTHING, dumps, github_lines, print_text, summary_line
+    from convgen.pipeline.report import json_report
+    from convgen.pipeline.run import check_run
 
-    selected = parse_shard(shard_text, lang.value)
-    inputs = shard(collect(paths, lang.value), selected)
-    options = Options(lang=lang.value, strict=strict, max_size=max_size, jobs=jobs or os.cpu_count() or 1)
-    results = check_all(inputs, options)
+    results, code = check_run(paths, lang=lang.value, strict=strict, max_size=max_size, jobs=jobs, shard_text=shard_text)
     if format is ReportFormat.json:
         sys.stdout.write(dumps(json_report(results, strict)) + "\n")
     elif format is ReportFormat.github:
@@ -237,7 +250,6 @@ def validate(
         print_text(output(), results, strict, lang.value)
     else:
         _stdout().print(M_NOTHING.get(lang.value))
-    code = exit_code(results, strict)
     if code:
         raise typer.Exit(code)
 
@@ -316,55 +328,38 @@ def render(
     ] = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
-    from convgen.cli.report import RenderReporter, dumps, exit_code, render_json
-    from convgen.pipeline.batch import Options, parse_copies, render_all
-    from convgen.source.inputs import collect, parse_shard, shard
+    from convgen.cli.report import RenderReporter, dumps
+    from convgen.pipeline.run import Listeners, render_run
 
-    wanted = parse_copies(copies)
-    selected = parse_shard(shard_text, lang.value)
-    everything = collect(paths, lang.value)
-    inputs = shard(everything, selected)
-    options = Options(
-        out=out,
-        format=format.value,
-        template=template,
-        copies=wanted,
-        lang=lang.value,
-        strict=strict,
-        max_size=max_size,
-        jobs=jobs or os.cpu_count() or 1,
-        report=report,
-    )
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
-    interrupted: Interrupted | None = None
     try:
-        outcomes = render_all(inputs, options, progress=reporter.done, started=reporter.started, checked=reporter.checked, every=everything)
-    except Interrupted as stop:
-        # What was done is complete and said: the summary, the report, and what is left.
-        interrupted, outcomes = stop, stop.done
+        run = render_run(
+            paths,
+            out=out,
+            format=format.value,
+            template=template,
+            copies=copies,
+            lang=lang.value,
+            strict=strict,
+            max_size=max_size,
+            jobs=jobs,
+            shard_text=shard_text,
+            report_path=report,
+            want_report=output_format is MessageFormat.json,
+            listeners=Listeners(started=reporter.started, checked=reporter.checked, done=reporter.done),
+        )
     finally:
         reporter.stop()
-    summary = None
-    if report or output_format is MessageFormat.json:
-        summary = render_json(outcomes, strict, out, format.value, selected)
-        if interrupted is not None:
-            summary["render"]["interrupted"] = {
-                "signal": interrupted.signum,
-                "agreements": interrupted.total,
-                "done": len(outcomes),
-                "checking": interrupted.checking,
-            }
     if report is not None:
         from convgen.output.files import write_user_file
 
-        write_user_file(report, (dumps(summary) + "\n").encode("utf-8"))
-    reporter.finished(outcomes, summary)
-    if interrupted is not None:
-        reporter.interrupted(interrupted.signum, outcomes, interrupted.total, interrupted.checking)
-        raise typer.Exit(interrupted.exit_code)
-    code = exit_code([outcome.result for outcome in outcomes], strict)
-    if code:
-        raise typer.Exit(code)
+        write_user_file(report, (dumps(run.report or {}) + "\n").encode("utf-8"))
+    reporter.finished(run.outcomes, run.report)
+    if run.interrupted is not None:
+        stop = run.interrupted
+        reporter.interrupted(stop.signum, run.outcomes, stop.total, stop.checking)
+    if run.exit_code:
+        raise typer.Exit(run.exit_code)
 
 
 template_app = typer.Typer(

@@ -82,7 +82,7 @@ def _missing(match: Any) -> str:
 
 
 def _in_french(error: Any) -> Any:
-    if isinstance(error, _FrenchUsageError) or type(error).__name__ == "NoArgsIsHelpError" or _english():
+    if isinstance(error, _FrenchUsageError) or type(error).__name__ == "NoArgsIsHelpError" or english_asked():
         return error
     english = error.format_message()
     for pattern, said in _MESSAGES:
@@ -95,7 +95,7 @@ def _in_french(error: Any) -> Any:
 _argv: list[str] = []  # the command line being parsed, to know the language of its errors
 
 
-def _english() -> bool:
+def english_asked() -> bool:
     if os.environ.get("CONVGEN_LANG") == "en" or "--lang=en" in _argv:
         return True
     return any(arg == "--lang" and value == "en" for arg, value in zip(_argv, _argv[1:]))

@@ -1,0 +1,114 @@
+"""A whole `convgen render`: the inputs of its shard checked and rendered, and what it reports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from convgen.errors import Interrupted
+from convgen.i18n import Lang
+from convgen.pipeline.batch import Options, Outcome, check_all, parse_copies, render_all
+from convgen.pipeline.checking import FileResult
+from convgen.pipeline.report import exit_code, render_json
+from convgen.source.inputs import collect, parse_shard, shard
+
+
+@dataclass
+class Listeners:
+    """What the command line shows while a run goes on (all optional)."""
+
+    started: Callable[[int], None] | None = None
+    checked: Callable[[Outcome], None] | None = None
+    done: Callable[[Outcome], None] | None = None
+
+
+@dataclass
+class Run:
+    """What a render did: each agreement's outcome, the JSON report when asked for, the
+    signal that stopped it if one did, and the exit code it ends with (cli.md)."""
+
+    outcomes: list[Outcome]
+    report: dict[str, Any] | None
+    interrupted: Interrupted | None
+    exit_code: int
+
+
+def render_run(
+    paths: Sequence[str] | None,
+    *,
+    out: Path,
+    format: str = "docx",
+    template: Path | None = None,
+    copies: str | None = None,
+    lang: Lang = "fr",
+    strict: bool = False,
+    max_size: int,
+    jobs: int | None = None,
+    shard_text: str | None = None,
+    report_path: Path | None = None,
+    want_report: bool = False,
+    listeners: Listeners | None = None,
+) -> Run:
+    """Checks then renders every agreement of the run's shard.
+
+    A signal stops it between two agreements: what was done is complete, and the run
+    returns it with the signal rather than raising, so that it is reported like the rest.
+    """
+    listeners = listeners or Listeners()
+    wanted = parse_copies(copies)
+    selected = parse_shard(shard_text, lang)
+    everything = collect(paths, lang)
+    inputs = shard(everything, selected)
+    options = Options(
+        out=out,
+        format=format,
+        template=template,
+        copies=wanted,
+        lang=lang,
+        strict=strict,
+        max_size=max_size,
+        jobs=jobs or os.cpu_count() or 1,
+        report=report_path,
+    )
+    interrupted: Interrupted | None = None
+    try:
+        outcomes = render_all(
+            inputs, options, progress=listeners.done, started=listeners.started, checked=listeners.checked, every=everything
+        )
+    except Interrupted as stop:
+        interrupted, outcomes = stop, stop.done
+    report = None
+    if want_report or report_path is not None:
+        report = render_json(outcomes, strict, out, format, selected)
+        if interrupted is not None:
+            report["render"]["interrupted"] = {
+                "signal": interrupted.signum,
+                "agreements": interrupted.total,
+                "done": len(outcomes),
+                "checking": interrupted.checking,
+            }
+    if interrupted is not None:
+        code = interrupted.exit_code
+    else:
+        code = exit_code([outcome.result for outcome in outcomes], strict)
+    return Run(outcomes, report, interrupted, code)
+
+
+def check_run(
+    paths: Sequence[str] | None,
+    *,
+    lang: Lang = "fr",
+    strict: bool = False,
+    max_size: int,
+    jobs: int | None = None,
+    shard_text: str | None = None,
+) -> tuple[list[FileResult], int]:
+    """`convgen validate`: every agreement of the run's shard checked, and the exit code."""
+    selected = parse_shard(shard_text, lang)
+    inputs = shard(collect(paths, lang), selected)
+    options = Options(lang=lang, strict=strict, max_size=max_size, jobs=jobs or os.cpu_count() or 1)
+    results = check_all(inputs, options)
+    return results, exit_code(results, strict)
