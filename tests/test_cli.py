@@ -370,3 +370,26 @@ def test_the_report_never_overwrites_an_input(cli, workdir: Path) -> None:
     assert result.exit_code == 2 and "écraserait" in result.stderr
     assert (workdir / "agreement.yaml").read_text(encoding="utf-8") == example_text("pfmp")
     assert not (workdir / "out").exists()
+
+
+def test_what_a_command_wrote_is_said_in_english(cli, workdir: Path) -> None:
+    result = cli("new", "pfmp", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "agreement.yaml written (pfmp agreement)" in result.stderr and "adapt it, then: convgen validate" in result.stderr
+    assert "écrit" not in result.stderr
+    result = cli("template", "export", "pfmp", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "modele-pfmp.docx written (pfmp template)" in result.stderr
+    again = cli("template", "export", "pfmp", "--lang", "en")
+    assert again.exit_code == 2
+    assert "“modele-pfmp.docx” already exists: nothing was written." in again.stderr and "add --force to replace it." in again.stderr
+    assert "existe" not in again.stderr
+    french = cli("template", "export", "pfmp")
+    assert "« modele-pfmp.docx » existe déjà : rien n'a été écrit." in french.stderr
+    assert cli("schema", "pfmp", "-o", "s.json", "--lang", "en").stderr.strip().endswith("s.json written.")
+
+
+def test_an_error_outside_any_lang_option_follows_the_command_line(cli, workdir: Path) -> None:
+    # The option parser fails before the command runs: the language is read from the command line.
+    english = cli("render", "--jobs", "x", "--lang", "en")
+    assert english.exit_code == 2 and "Erreur" not in english.stderr

@@ -202,6 +202,7 @@ def new(
         Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : agreement.yaml ; campagne.yaml pour campaign).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
+    lang: LangOption = Lang.fr,
 ) -> None:
     """Écrit un modèle de convention commenté, complet et valide, à adapter."""
     console = _stderr()
@@ -209,15 +210,35 @@ def new(
         from convgen.source.starter import write_campaign
 
         target, table = write_campaign(output, force)
-        console.print(f"[green]✓[/] {_escape(str(target))} et {_escape(str(table))} écrits (campagne de PFMP : commun + liste de classe).")
-        console.print(f"[dim]→ remplissez la liste de classe, puis : convgen validate {_escape(str(target))}[/]")
+        console.print(f"[green]✓[/] {M_CAMPAIGN_WRITTEN.get(lang.value).format(target=_escape(str(target)), table=_escape(str(table)))}")
+        console.print(f"[dim]→ {M_CAMPAIGN_NEXT.get(lang.value).format(target=_escape(str(target)))}[/]")
         return
     from convgen.source.starter import write_starter
 
     target = write_starter(kind.value, output, force)
-    console.print(f"[green]✓[/] {_escape(str(target))} écrit (convention {kind.value}).")
+    console.print(f"[green]✓[/] {M_STARTER_WRITTEN.get(lang.value).format(target=_escape(str(target)), kind=kind.value)}")
     shown = "" if target == Path("agreement.yaml") else " " + _escape(str(target))
-    console.print(f"[dim]→ adaptez-le, puis : convgen validate{shown}[/]")
+    console.print(f"[dim]→ {M_STARTER_NEXT.get(lang.value).format(target=shown)}[/]")
+
+
+M_CAMPAIGN_WRITTEN = Msg(
+    "{target} et {table} écrits (campagne de PFMP : commun + liste de classe).",
+    "{target} and {table} written (PFMP campaign: shared part + class list).",
+)
+M_CAMPAIGN_NEXT = Msg(
+    "remplissez la liste de classe, puis : convgen validate {target}", "fill in the class list, then: convgen validate {target}"
+)
+M_STARTER_WRITTEN = Msg("{target} écrit (convention {kind}).", "{target} written ({kind} agreement).")
+M_STARTER_NEXT = Msg("adaptez-le, puis : convgen validate{target}", "adapt it, then: convgen validate{target}")
+M_WRITTEN = Msg("{target} écrit.", "{target} written.")
+M_TEMPLATE_WRITTEN = Msg("{target} écrit (modèle {kind}).", "{target} written ({kind} template).")
+M_TEMPLATE_NEXT = Msg(
+    "adaptez-le, puis : convgen template check {target} --kind {kind}", "adapt it, then: convgen template check {target} --kind {kind}"
+)
+M_TEMPLATE_EXISTS = Msg("« {target} » existe déjà : rien n'a été écrit.", "“{target}” already exists: nothing was written.")
+H_TEMPLATE_EXISTS = Msg("ajoutez --force pour le remplacer.", "add --force to replace it.")
+M_TEMPLATE_VALID = Msg("modèle valide", "valid template")
+M_TEMPLATE_PROBLEMS = Msg("{count} problème(s)", "{count} problem(s)")
 
 
 @app.command(cls=Command)
@@ -259,6 +280,7 @@ def validate(
 def schema(
     kind: KindArgument,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Écrit le schéma dans ce fichier plutôt qu'à l'écran.")] = None,
+    lang: LangOption = Lang.fr,
 ) -> None:
     """Affiche le schéma JSON d'un type de convention (autocomplétion dans l'éditeur)."""
     from convgen.schema.models import json_schema
@@ -270,7 +292,7 @@ def schema(
     from convgen.output.files import write_user_file
 
     write_user_file(output, text.encode("utf-8"))
-    _stderr().print(f"[green]✓[/] {_escape(str(output))} écrit.")
+    _stderr().print(f"[green]✓[/] {M_WRITTEN.get(lang.value).format(target=_escape(str(output)))}")
 
 
 @app.command(cls=Command)
@@ -377,6 +399,7 @@ def template_export(
     kind: KindArgument,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : modele-KIND.docx).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
+    lang: LangOption = Lang.fr,
 ) -> None:
     """Copie le modèle intégré, à ouvrir et adapter dans Word ou LibreOffice."""
     from convgen.documents.template import template_bytes
@@ -385,11 +408,11 @@ def template_export(
 
     target = output if output is not None else Path(f"modele-{kind.value}.docx")
     if target.exists() and not force and not is_stream(target):
-        raise UsageError(f"« {target} » existe déjà : rien n'a été écrit.", hint="ajoutez --force pour le remplacer.")
+        raise UsageError(M_TEMPLATE_EXISTS.fill(target=target), hint=H_TEMPLATE_EXISTS)
     write_user_file(target, template_bytes(kind.value))
     console = _stderr()
-    console.print(f"[green]✓[/] {_escape(str(target))} écrit (modèle {kind.value}).")
-    console.print(f"[dim]→ adaptez-le, puis : convgen template check {_escape(str(target))} --kind {kind.value}[/]")
+    console.print(f"[green]✓[/] {M_TEMPLATE_WRITTEN.get(lang.value).format(target=_escape(str(target)), kind=kind.value)}")
+    console.print(f"[dim]→ {M_TEMPLATE_NEXT.get(lang.value).format(target=_escape(str(target)), kind=kind.value)}[/]")
 
 
 @template_app.command("check", cls=Command)
