@@ -187,14 +187,6 @@ def test_a_year_beyond_the_table_takes_the_latest_value() -> None:
     assert years == sorted(years) == list(range(years[0], years[-1] + 1))
 
 
-@pytest.mark.parametrize(
-    ("start", "months", "expected"),
-    [(D(2026, 1, 12), 6, D(2026, 7, 12)), (D(2026, 8, 31), 6, D(2027, 2, 28)), (D(2027, 8, 31), 6, D(2028, 2, 29))],
-)
-def test_add_months(start: dt.date, months: int, expected: dt.date) -> None:
-    assert limits.add_months(start, months) == expected
-
-
 def test_every_rule_of_the_contract_is_declared() -> None:
     contract = ROOT.parent / "shared" / "contract" / "rules.md"
     if not contract.exists():

@@ -6,7 +6,6 @@ ceiling) are a dated table: add a row each January, with its source.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -195,15 +194,3 @@ def ceiling(year: int) -> tuple[Ceiling, bool]:
         if item.year == year:
             return item, True
     return (CEILINGS[-1] if year > CEILINGS[-1].year else CEILINGS[0]), False
-
-
-def add_months(date: dt.date, months: int) -> dt.date:
-    """The same day `months` later, on the month's last day when it has no such day."""
-    month0 = date.month - 1 + months
-    year, month = date.year + month0 // 12, month0 % 12 + 1
-    for day in (date.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
