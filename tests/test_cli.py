@@ -382,7 +382,7 @@ def test_what_a_command_wrote_is_said_in_english(cli, workdir: Path) -> None:
     assert "modele-pfmp.docx written (pfmp template)" in result.stderr
     again = cli("template", "export", "pfmp", "--lang", "en")
     assert again.exit_code == 2
-    assert "“modele-pfmp.docx” already exists: nothing was written." in again.stderr and "add --force to replace it." in again.stderr
+    assert "'modele-pfmp.docx' already exists: nothing was written." in again.stderr and "add --force to replace it." in again.stderr
     assert "existe" not in again.stderr
     french = cli("template", "export", "pfmp")
     assert "« modele-pfmp.docx » existe déjà : rien n'a été écrit." in french.stderr
@@ -393,3 +393,12 @@ def test_an_error_outside_any_lang_option_follows_the_command_line(cli, workdir:
     # The option parser fails before the command runs: the language is read from the command line.
     english = cli("render", "--jobs", "x", "--lang", "en")
     assert english.exit_code == 2 and "Erreur" not in english.stderr
+
+
+def test_template_check_in_english(cli, workdir: Path) -> None:
+    assert cli("template", "export", "pfmp").exit_code == 0
+    valid = cli("template", "check", "modele-pfmp.docx", "--lang", "en")
+    assert valid.exit_code == 0 and "valid template (pfmp)" in valid.stdout
+    (workdir / "broken.docx").write_bytes(b"not a zip")
+    broken = cli("template", "check", "broken.docx", "--lang", "en")
+    assert broken.exit_code != 0 and "modèle" not in broken.output

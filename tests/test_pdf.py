@@ -304,7 +304,7 @@ def test_missing_soffice_everywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     with pytest.raises(ExternalToolError) as caught:
         pdf.convert(docx, tmp_path / "out")
     assert caught.value.exit_code == 3
-    assert caught.value.message == pdf.M_MISSING
+    assert caught.value.message == pdf.M_MISSING.fr
     assert "apt-get install -y --no-install-recommends libreoffice-writer-nogui" in caught.value.hint
     assert "brew install --cask libreoffice" in caught.value.hint
     assert not (tmp_path / "out").exists()

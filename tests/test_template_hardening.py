@@ -233,7 +233,7 @@ for line in sys.stdin:
         rendering.render_copies(compiled, context, selected)
         outcome = {"rendered": True}
     except TemplateError as error:
-        outcome = {"message": error.message, "problems": error.problems}
+        outcome = {"message": error.message, "problems": error.problem_texts()}
     except BaseException as error:
         outcome = {"crash": f"{type(error).__name__}: {str(error)[:300]}"}
     finally:
@@ -296,7 +296,7 @@ def test_a_template_that_computes_too_long_is_stopped_by_the_clock(monkeypatch: 
     with pytest.raises(TemplateError) as raised:
         rendering.render_copies(compiled, context, selected)
     assert time.perf_counter() - started < 3
-    assert "plus de 0,3 s de calcul" in raised.value.problems[0]
+    assert "plus de 0,3 s de calcul" in raised.value.problem_texts()[0]
 
 
 def test_the_budgets_leave_the_built_in_templates_a_thousandfold_room() -> None:

@@ -235,7 +235,6 @@ M_TEMPLATE_WRITTEN = Msg("{target} écrit (modèle {kind}).", "{target} written 
 M_TEMPLATE_NEXT = Msg(
     "adaptez-le, puis : convgen template check {target} --kind {kind}", "adapt it, then: convgen template check {target} --kind {kind}"
 )
-M_TEMPLATE_EXISTS = Msg("« {target} » existe déjà : rien n'a été écrit.", "“{target}” already exists: nothing was written.")
 H_TEMPLATE_EXISTS = Msg("ajoutez --force pour le remplacer.", "add --force to replace it.")
 M_TEMPLATE_VALID = Msg("modèle valide", "valid template")
 M_TEMPLATE_PROBLEMS = Msg("{count} problème(s)", "{count} problem(s)")
@@ -405,10 +404,11 @@ def template_export(
     from convgen.documents.template import template_bytes
     from convgen.errors import UsageError
     from convgen.output.files import is_stream, write_user_file
+    from convgen.source.starter import M_EXISTS
 
     target = output if output is not None else Path(f"modele-{kind.value}.docx")
     if target.exists() and not force and not is_stream(target):
-        raise UsageError(M_TEMPLATE_EXISTS.fill(target=target), hint=H_TEMPLATE_EXISTS)
+        raise UsageError(M_EXISTS.fill(target=target), hint=H_TEMPLATE_EXISTS)
     write_user_file(target, template_bytes(kind.value))
     console = _stderr()
     console.print(f"[green]✓[/] {M_TEMPLATE_WRITTEN.get(lang.value).format(target=_escape(str(target)), kind=kind.value)}")
@@ -420,16 +420,17 @@ def template_export(
 def template_check(
     file: Annotated[Path, typer.Argument(help="Le modèle DOCX à vérifier.")],
     kind: Annotated[Kind, typer.Option("--kind", help="Type de convention que le modèle remplit.", case_sensitive=False)] = Kind.pfmp,
+    lang: LangOption = Lang.fr,
 ) -> None:
     """Vérifie un modèle : syntaxe des balises, noms inconnus, document Word valide."""
     from convgen.pipeline.template_check import check_template
 
-    problems = check_template(file, kind.value)
+    problems = check_template(file, kind.value, lang.value)
     console = _stdout()
     if not problems:
-        console.print(f"{_escape(str(file))} : [bold green]modèle valide[/] ({kind.value}).")
+        console.print(f"{_escape(str(file))} : [bold green]{M_TEMPLATE_VALID.get(lang.value)}[/] ({kind.value}).")
         return
-    console.print(f"{_escape(str(file))} : [bold red]{len(problems)} problème(s)[/]")
+    console.print(f"{_escape(str(file))} : [bold red]{M_TEMPLATE_PROBLEMS.get(lang.value).format(count=len(problems))}[/]")
     for problem in problems:
         console.print(f"  • {_escape(problem)}")
     raise typer.Exit(1)

@@ -16,6 +16,7 @@ from jinja2.utils import Namespace, generate_lorem_ipsum  # _PassArg: how Jinja 
 from markupsafe import Markup
 
 from convgen.documents.filters import Record, RecordPrinted
+from convgen.i18n import Msg
 
 # What rendering may build. A Word document needs far less: an agreement's three documents
 # print about 60,000 characters in a few hundred steps. Each figure stops a template that
@@ -67,11 +68,55 @@ _CHECK_EVERY = 64  # steps between two looks at the clock: each step is at most 
 
 
 class LimitError(TemplateRuntimeError):
-    """A template asked for more than any document needs (see the limits above); the message says what, in French."""
+    """A template asked for more than any document needs (see the limits above).
+
+    `said` tells what, in both languages; the message is the French text.
+    """
+
+    def __init__(self, said: Msg) -> None:
+        super().__init__(said.fr)
+        self.said = said
+
+    def __reduce__(self):
+        return (type(self), (self.said,))
 
 
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
+def _number(value: int) -> Msg:
+    """10 000 / 10,000."""
+    return Msg(f"{value:,}".replace(",", " "), f"{value:,}")
+
+
+M_STEPS = Msg(
+    "plus de {count} étapes (tours de boucle, appels, filtres) pour une convention",
+    "more than {count} steps (loop turns, calls, filters) for one agreement",
+)
+M_CHARS = Msg("plus de {count} caractères produits pour une convention", "more than {count} characters produced for one agreement")
+M_SECONDS = Msg("plus de {seconds} s de calcul pour une convention", "more than {seconds} s of computing for one agreement")
+M_TOO_LONG = Msg("{what} de {size} caractères ou éléments (au plus {limit})", "{what} of {size} characters or items (at most {limit})")
+M_POWER = Msg("puissance trop grande ({power}) : au plus {limit}", "power too large ({power}): at most {limit}")
+M_BIG_NUMBER = Msg(
+    "nombre trop grand (plus de {bits} bits, environ 20 000 chiffres)", "number too large (more than {bits} bits, about 20,000 digits)"
+)
+M_PRODUCT = Msg(
+    "texte ou liste trop long ({size} × {count}) : au plus {limit} éléments",
+    "text or list too long ({size} × {count}): at most {limit} items",
+)
+M_STRIPTAGS = Msg(
+    "striptags sur un texte de {chars} caractères et {tags} balises", "striptags on a text of {chars} characters and {tags} tags"
+)
+M_LIPSUM = Msg("lipsum : au plus {paragraphs} paragraphes de {words} mots", "lipsum: at most {paragraphs} paragraphs of {words} words")
+M_TOJSON = Msg("tojson : un retrait de 16 au plus", "tojson: an indent of 16 at most")
+M_COUNT = Msg("« {name} » vaut {count} (au plus {limit})", "'{name}' is {count} (at most {limit})")
+
+# What an operation would build too long: the start of M_TOO_LONG.
+M_TEXT = Msg("texte", "text")
+M_JOINED = Msg("texte joint", "joined text")
+M_LIST = Msg("liste", "list")
+M_TEXT_OR_LIST = Msg("texte ou liste", "text or list")
+M_PERCENT = Msg("texte formaté avec %", "text formatted with %")
+M_FORMATTED = Msg("texte formaté", "formatted text")
+M_BYTES = Msg("suite d'octets", "byte string")
+M_INDENT = Msg("retrait", "indent")
 
 
 class Budget:
@@ -92,15 +137,16 @@ class Budget:
 
     def check(self) -> None:
         if self.steps < 0:
-            raise LimitError(f"plus de {_number(MAX_RENDER_STEPS)} étapes (tours de boucle, appels, filtres) pour une convention")
+            raise LimitError(M_STEPS.fill(count=_number(MAX_RENDER_STEPS)))
         if self.chars < 0:
-            raise LimitError(f"plus de {_number(MAX_RENDER_CHARS)} caractères produits pour une convention")
+            raise LimitError(M_CHARS.fill(count=_number(MAX_RENDER_CHARS)))
         # The thread's own processor time: a busy or suspended machine does not count.
         now = time.thread_time()
         if not self.deadline:
             self.deadline = now + MAX_RENDER_SECONDS
         elif now > self.deadline:
-            raise LimitError(f"plus de {MAX_RENDER_SECONDS:g} s de calcul pour une convention".replace(".", ","))
+            seconds = f"{MAX_RENDER_SECONDS:g}"
+            raise LimitError(M_SECONDS.fill(seconds=Msg(seconds.replace(".", ","), seconds)))
 
 
 TEXTS = frozenset({str, Markup})
@@ -160,16 +206,16 @@ def text_size(value: Any, limit: int = MAX_TEXT) -> int:
     return total
 
 
-def too_long(what: str, size: int, limit: int = MAX_TEXT) -> LimitError:
-    return LimitError(f"{what} de {_number(size)} caractères ou éléments (au plus {_number(limit)})")
+def too_long(what: Msg, size: int, limit: int = MAX_TEXT) -> LimitError:
+    return LimitError(M_TOO_LONG.fill(what=what, size=_number(size), limit=_number(limit)))
 
 
-def check_text(what: str, size: int) -> None:
+def check_text(what: Msg, size: int) -> None:
     if size > MAX_TEXT:
         raise too_long(what, size)
 
 
-def _check_width(what: str, width: Any) -> None:
+def _check_width(what: Msg, width: Any) -> None:
     if isinstance(width, int) and width > MAX_TEXT:
         raise too_long(what, width)
 
@@ -209,28 +255,28 @@ def _percent_size(text: str | bytes, args: Any) -> int:
 
 
 def check_percent(text: str | bytes, args: Any) -> None:
-    check_text("texte formaté avec %", _percent_size(text, args))
+    check_text(M_PERCENT, _percent_size(text, args))
 
 
 def check_power(left: Any, right: Any) -> None:
     if isinstance(right, int) and abs(right) > MAX_POWER:
-        raise LimitError(f"puissance trop grande ({_number(right)}) : au plus {MAX_POWER}")
+        raise LimitError(M_POWER.fill(power=_number(right), limit=MAX_POWER))
     if isinstance(left, int) and isinstance(right, int) and right > 0 and left.bit_length() * right > MAX_INT_BITS:
-        raise LimitError(f"nombre trop grand (plus de {_number(MAX_INT_BITS)} bits, environ 20 000 chiffres)")
+        raise LimitError(M_BIG_NUMBER.fill(bits=_number(MAX_INT_BITS)))
 
 
 def check_product(left: Any, right: Any) -> None:
     for sized, count in ((left, right), (right, left)):
         if isinstance(sized, (str, bytes, list, tuple)) and isinstance(count, int) and len(sized) * count > MAX_PRODUCT:
-            raise LimitError(f"texte ou liste trop long ({len(sized)} × {count}) : au plus {_number(MAX_PRODUCT)} éléments")
+            raise LimitError(M_PRODUCT.fill(size=len(sized), count=count, limit=_number(MAX_PRODUCT)))
     if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-        raise LimitError(f"nombre trop grand (plus de {_number(MAX_INT_BITS)} bits, environ 20 000 chiffres)")
+        raise LimitError(M_BIG_NUMBER.fill(bits=_number(MAX_INT_BITS)))
 
 
 def check_sum(left: Any, right: Any) -> None:
     sequences = (str, bytes, list, tuple)
     if isinstance(left, sequences) and isinstance(right, sequences):
-        check_text("texte ou liste", len(left) + len(right))
+        check_text(M_TEXT_OR_LIST, len(left) + len(right))
 
 
 def _replace_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
@@ -255,20 +301,20 @@ def _join_size(separator: Any, items: list[Any]) -> int:
 # before they run. Each takes (owner, args, kwargs) and returns the arguments to call with
 # (`join` is given its items as a list, read once).
 def _m_width(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    _check_width("texte", args[0] if args else kwargs.get("width"))
+    _check_width(M_TEXT, args[0] if args else kwargs.get("width"))
     return args, kwargs
 
 
 def _m_expandtabs(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     size = args[0] if args else kwargs.get("tabsize", 8)
     if isinstance(size, int):
-        check_text("texte", len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * max(0, size))
+        check_text(M_TEXT, len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * max(0, size))
     return args, kwargs
 
 
 def _m_replace(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     if len(args) >= 2:
-        check_text("texte", _replace_size(owner, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1)))
+        check_text(M_TEXT, _replace_size(owner, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1)))
     return args, kwargs
 
 
@@ -276,7 +322,7 @@ def _m_join(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     if len(args) != 1 or kwargs:
         return args, kwargs
     items = list(args[0])
-    check_text("texte joint", _join_size(owner, items))
+    check_text(M_JOINED, _join_size(owner, items))
     return (items,), kwargs
 
 
@@ -284,18 +330,18 @@ def _m_translate(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     table = args[0] if args else None
     values = table.values() if isinstance(table, dict) else table if isinstance(table, (list, tuple)) else ()
     longest = max((len(value) for value in values if isinstance(value, (str, bytes))), default=1)
-    check_text("texte", len(owner) * max(1, longest))
+    check_text(M_TEXT, len(owner) * max(1, longest))
     return args, kwargs
 
 
 def _m_striptags(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     if owner.count("<") * len(owner) > MAX_STRIP_WORK:
-        raise LimitError(f"striptags sur un texte de {_number(len(owner))} caractères et {_number(owner.count('<'))} balises")
+        raise LimitError(M_STRIPTAGS.fill(chars=_number(len(owner)), tags=_number(owner.count("<"))))
     return args, kwargs
 
 
 def m_to_bytes(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    _check_width("suite d'octets", args[0] if args else kwargs.get("length", 1))
+    _check_width(M_BYTES, args[0] if args else kwargs.get("length", 1))
     return args, kwargs
 
 
@@ -328,7 +374,7 @@ class _BoundedFormat:
         numbers = re.findall(r"\d+", format_spec)
         wide = max((int(number) if len(number) <= 9 else MAX_TEXT + 1 for number in numbers), default=0)
         self._written += max(wide, text_size(value))
-        check_text("texte formaté", self._written)
+        check_text(M_FORMATTED, self._written)
         return super().format_field(value, format_spec)  # type: ignore[misc]
 
 
@@ -343,7 +389,7 @@ class EscapeFormatter(_BoundedFormat, SandboxedEscapeFormatter):
 def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
     paragraphs, words = MAX_LIPSUM
     if isinstance(n, int) and n > paragraphs or isinstance(max, int) and max > words:
-        raise LimitError(f"lipsum : au plus {paragraphs} paragraphes de {_number(words)} mots")
+        raise LimitError(M_LIPSUM.fill(paragraphs=paragraphs, words=_number(words)))
     return generate_lorem_ipsum(n, html, min, max)
 
 
@@ -355,15 +401,15 @@ STRINGIFYING = frozenset(
 
 
 def _f_center(a: dict) -> None:
-    _check_width("texte", a["width"])
+    _check_width(M_TEXT, a["width"])
 
 
 def _f_indent(a: dict) -> None:
     width = a["width"]
-    _check_width("retrait", width)
+    _check_width(M_INDENT, width)
     step = width if isinstance(width, int) else len(str(width))
     text = str(a["s"])
-    check_text("texte", len(text) + (text.count("\n") + 1) * max(0, step))
+    check_text(M_TEXT, len(text) + (text.count("\n") + 1) * max(0, step))
 
 
 def _f_format(a: dict) -> None:
@@ -371,38 +417,38 @@ def _f_format(a: dict) -> None:
 
 
 def _f_replace(a: dict) -> None:
-    check_text("texte", _replace_size(str(a["s"]), str(a["old"]), str(a["new"]), a["count"] if a["count"] is not None else -1))
+    check_text(M_TEXT, _replace_size(str(a["s"]), str(a["old"]), str(a["new"]), a["count"] if a["count"] is not None else -1))
 
 
 def _f_join(a: dict) -> None:
     items = list(a["value"])
     a["value"] = items
     if a["attribute"] is None:
-        check_text("texte joint", _join_size(a["d"], items))
+        check_text(M_JOINED, _join_size(a["d"], items))
 
 
 def _f_wordwrap(a: dict) -> None:
     text = str(a["s"])
-    check_text("texte", len(text) * (1 + len(a["wrapstring"] or "\n")))
+    check_text(M_TEXT, len(text) * (1 + len(a["wrapstring"] or "\n")))
 
 
 def _f_urlize(a: dict) -> None:
     text = str(a["value"])
-    check_text("texte", len(text) * (2 + len(a["target"] or "") + len(a["rel"] or "")))
+    check_text(M_TEXT, len(text) * (2 + len(a["target"] or "") + len(a["rel"] or "")))
 
 
 def _f_tojson(a: dict) -> None:
     indent = a["indent"]
     if indent is not None and (len(indent) if isinstance(indent, str) else indent) > 16:
-        raise LimitError("tojson : un retrait de 16 au plus")
-    check_text("texte", 6 * text_size(a["value"]))
+        raise LimitError(M_TOJSON)
+    check_text(M_TEXT, 6 * text_size(a["value"]))
 
 
 def _f_count(name: str) -> Any:
     def check(a: dict) -> None:
         count = a[name]
         if isinstance(count, int) and count > MAX_PRODUCT:
-            raise LimitError(f"« {name} » vaut {_number(count)} (au plus {_number(MAX_PRODUCT)})")
+            raise LimitError(M_COUNT.fill(name=name, count=_number(count), limit=_number(MAX_PRODUCT)))
 
     return check
 
@@ -412,7 +458,7 @@ def _f_sum(a: dict) -> None:
         items = list(a["iterable"])
         a["iterable"] = items
         size = len(a["start"]) + sum(size_of(item) for item in items) if a["attribute"] is None else MAX_TEXT + 1
-        check_text("liste", size)
+        check_text(M_LIST, size)
 
 
 def _f_striptags(a: dict) -> None:

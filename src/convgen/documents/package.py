@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from convgen.i18n import Msg
+
 # 1980-01-01 00:00:00, the earliest date a zip can hold.
 DOS_DATE = (0 << 9) | (1 << 5) | 1
 DOS_TIME = 0
@@ -38,7 +40,32 @@ _END = struct.Struct("<IHHHHIIH")
 
 
 class PackageError(Exception):
-    """The file is not a DOCX package convgen can read."""
+    """The file is not a DOCX package convgen can read.
+
+    `said` says why, in both languages; the message is the French text.
+    """
+
+    def __init__(self, said: Msg) -> None:
+        super().__init__(said.fr)
+        self.said = said
+
+    def __reduce__(self):
+        return (type(self), (self.said,))
+
+
+M_TOO_MANY = Msg(
+    "plus de {limit} fichiers à l'intérieur (un document Word en contient quelques dizaines)",
+    "more than {limit} files inside (a Word document holds a few dozen)",
+)
+M_NOT_ZIP = Msg("ce n'est pas un fichier zip ({why})", "it is not a zip file ({why})")
+M_TOO_BIG = Msg("trop gros une fois décompressé ({size} Mo, plus de {limit} Mo)", "too big once unzipped ({size} MB, more than {limit} MB)")
+M_ENCRYPTED = Msg("partie chiffrée {name}", "encrypted part {name}")
+M_DAMAGED = Msg("partie endommagée {name}", "damaged part {name}")
+M_LONGER = Msg("partie endommagée {name} (plus grande qu'annoncé)", "damaged part {name} (larger than declared)")
+M_METHOD = Msg(
+    "partie illisible {name} (méthode de compression {method} non prise en charge)",
+    "unreadable part {name} (compression method {method} not supported)",
+)
 
 
 _DRIVE = re.compile(r"[A-Za-z]:")
@@ -107,11 +134,11 @@ def read_members(blob: bytes) -> list[Member]:
 
     # Counted before zipfile lists them: every directory entry starts with this signature.
     if blob.count(b"PK\x01\x02") > MAX_MEMBERS:
-        raise PackageError(f"plus de {MAX_MEMBERS} fichiers à l'intérieur (un document Word en contient quelques dizaines)")
+        raise PackageError(M_TOO_MANY.fill(limit=MAX_MEMBERS))
     try:
         archive = zipfile.ZipFile(io.BytesIO(blob))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:  # NotImplementedError: a too recent zip version
-        raise PackageError(f"ce n'est pas un fichier zip ({error})") from None
+        raise PackageError(M_NOT_ZIP.fill(why=error)) from None
     members = []
     seen: set[str] = set()
     with archive:
@@ -119,17 +146,17 @@ def read_members(blob: bytes) -> list[Member]:
         # The sizes the zip declares; each member is then held to its own while inflated.
         declared = sum(info.file_size for info in infos)
         if declared > MAX_UNZIPPED_BYTES:
-            raise PackageError(f"trop gros une fois décompressé ({declared >> 20} Mo, plus de {MAX_UNZIPPED_BYTES >> 20} Mo)")
+            raise PackageError(M_TOO_BIG.fill(size=declared >> 20, limit=MAX_UNZIPPED_BYTES >> 20))
         for info in infos:
             if info.filename in seen or info.is_dir():
                 continue
             seen.add(info.filename)
             if info.flag_bits & 0x1:
-                raise PackageError(f"partie chiffrée {info.filename}")
+                raise PackageError(M_ENCRYPTED.fill(name=info.filename))
             offset = info.header_offset
             header = blob[offset : offset + _LOCAL.size]
             if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
-                raise PackageError(f"partie endommagée {info.filename}")
+                raise PackageError(M_DAMAGED.fill(name=info.filename))
             name_len, extra_len = struct.unpack("<HH", header[26:30])
             start = offset + _LOCAL.size + name_len + extra_len
             raw = blob[start : start + info.compress_size]
@@ -151,7 +178,7 @@ def _inflate(info: zipfile.ZipInfo, raw: bytes, keep: bool) -> bytes:
     name, size = info.filename, info.file_size
     if info.compress_type == zipfile.ZIP_STORED:
         if len(raw) != size or zlib.crc32(raw) != info.CRC:
-            raise PackageError(f"partie endommagée {name}")
+            raise PackageError(M_DAMAGED.fill(name=name))
         return raw
     inflater, data = _inflater(info, raw)
     view, fed = memoryview(data), 0
@@ -171,14 +198,14 @@ def _inflate(info: zipfile.ZipInfo, raw: bytes, keep: bool) -> bytes:
             crc = zlib.crc32(piece, crc)
             done += len(piece)
             if done > size:
-                raise PackageError(f"partie endommagée {name} (plus grande qu'annoncé)")
+                raise PackageError(M_LONGER.fill(name=name))
             if keep:
                 pieces.append(piece)
     except (zlib.error, OSError, lzma.LZMAError):  # bz2 says OSError
-        raise PackageError(f"partie endommagée {name}") from None
+        raise PackageError(M_DAMAGED.fill(name=name)) from None
     ended = inflater.eof or info.compress_type == zipfile.ZIP_LZMA  # LZMA's end marker is optional
     if not ended or done != size or crc != info.CRC:
-        raise PackageError(f"partie endommagée {name}")
+        raise PackageError(M_DAMAGED.fill(name=name))
     return b"".join(pieces)
 
 
@@ -201,8 +228,8 @@ def _inflater(info: zipfile.ZipInfo, raw: bytes) -> tuple[Any, bytes]:
                 return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), raw[4 + length :]
             except lzma.LZMAError:
                 pass
-        raise PackageError(f"partie endommagée {info.filename}")
-    raise PackageError(f"partie illisible {info.filename} (méthode de compression {info.compress_type} non prise en charge)")
+        raise PackageError(M_DAMAGED.fill(name=info.filename))
+    raise PackageError(M_METHOD.fill(name=info.filename, method=info.compress_type))
 
 
 def write_zip(members: Iterable[Member]) -> bytes:

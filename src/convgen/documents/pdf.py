@@ -12,7 +12,6 @@ same bytes, as cli.md promises for every output.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -30,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
+from convgen.documents.deterministic import deterministic
 from convgen.errors import ExternalToolError
+from convgen.i18n import Msg
 from convgen.output.files import place, stage, temporary_folder, together
 
 ENV_VAR = "CONVGEN_SOFFICE"
@@ -46,16 +47,88 @@ _GROUP_GONE_SECONDS = 5.0
 # of ours, and reading it to make it deterministic would hold it all in memory.
 MAX_PDF_BYTES = 200 << 20
 
-M_MISSING = "LibreOffice (soffice) est introuvable : il le faut pour --format pdf."
-M_BAD_ENV = "LibreOffice (soffice) est introuvable : {var} vaut « {value} », qui n'est pas un programme exécutable."
-H_INSTALL = (
+M_MISSING = Msg(
+    "LibreOffice (soffice) est introuvable : il le faut pour --format pdf.", "LibreOffice (soffice) was not found: --format pdf needs it."
+)
+M_BAD_ENV = Msg(
+    "LibreOffice (soffice) est introuvable : {var} vaut « {value} », qui n'est pas un programme exécutable.",
+    "LibreOffice (soffice) was not found: {var} is '{value}', which is not an executable program.",
+)
+H_INSTALL = Msg(
     "Installez LibreOffice, puis relancez : "
     "Debian/Ubuntu « sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui » ; "
     "macOS « brew install --cask libreoffice » ; "
     "Windows « winget install TheDocumentFoundation.LibreOffice » (ou https://www.libreoffice.org/download/). "
-    f"Ou indiquez où il est : {ENV_VAR}=/chemin/vers/soffice."
+    f"Ou indiquez où il est : {ENV_VAR}=/chemin/vers/soffice.",
+    "Install LibreOffice, then run again: "
+    "Debian/Ubuntu 'sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui'; "
+    "macOS 'brew install --cask libreoffice'; "
+    "Windows 'winget install TheDocumentFoundation.LibreOffice' (or https://www.libreoffice.org/download/). "
+    f"Or say where it is: {ENV_VAR}=/path/to/soffice.",
 )
-H_TRY_BY_HAND = "Pour voir l'erreur de LibreOffice lui-même : soffice --headless --convert-to pdf « {file} »."
+H_TRY_BY_HAND = Msg(
+    "Pour voir l'erreur de LibreOffice lui-même : soffice --headless --convert-to pdf « {file} ».",
+    "To see the error of LibreOffice itself: soffice --headless --convert-to pdf '{file}'.",
+)
+M_CANNOT_START = Msg("impossible de lancer LibreOffice ({soffice}) : {why}.", "cannot start LibreOffice ({soffice}): {why}.")
+M_FAILED = Msg(
+    "LibreOffice (soffice) a échoué ({status}) pendant la conversion en PDF",
+    "LibreOffice (soffice) failed ({status}) while converting to PDF",
+)
+M_SIGNAL = Msg("arrêté par le signal {signal}", "stopped by signal {signal}")
+M_EXIT_CODE = Msg("code de sortie {code}", "exit code {code}")
+M_TIMEOUT = Msg(
+    "LibreOffice (soffice) n'a pas fini la conversion en PDF en {seconds} s : {done} fichier(s) converti(s) sur {total} ; rien n'a été écrit.",
+    "LibreOffice (soffice) did not finish converting to PDF within {seconds} s: {done} of {total} file(s) converted; nothing was written.",
+)
+H_TIMEOUT = Msg(
+    "Un document très lourd, ou un LibreOffice bloqué, en est souvent la cause. {by_hand}",
+    "A very heavy document, or a stuck LibreOffice, is often the cause. {by_hand}",
+)
+M_STDERR = Msg("{what} :\n{lines}", "{what}:\n{lines}")
+M_END = Msg("{what}.", "{what}.")
+M_NOT_PRODUCED = Msg(
+    "LibreOffice (soffice) n'a pas produit le PDF de « {name} »", "LibreOffice (soffice) did not produce the PDF of '{name}'"
+)
+M_UNUSABLE = Msg(
+    "LibreOffice (soffice) a produit un PDF inutilisable pour « {target} » : {problem}{nothing}",
+    "LibreOffice (soffice) produced an unusable PDF for '{target}': {problem}{nothing}",
+)
+M_NOTHING_WRITTEN = Msg(" ; rien n'a été écrit", "; nothing was written")
+M_UNREADABLE = Msg("il est illisible ({why})", "it is unreadable ({why})")
+M_NOT_REGULAR = Msg("« {name} » n'est pas un fichier ordinaire", "'{name}' is not a regular file")
+# Why a PDF is not whole (_pdf_problem).
+M_EMPTY = Msg("le fichier est vide", "the file is empty")
+M_TOO_BIG = Msg("il fait plus de {limit} Mo", "it is larger than {limit} MB")
+M_NO_HEADER = Msg(
+    "il ne commence pas par « %PDF- » suivi d'une version : ce n'est pas un PDF",
+    "it does not start with '%PDF-' and a version: it is not a PDF",
+)
+M_NO_END = Msg(
+    "il est tronqué ou suivi d'autre chose : il ne se termine pas par « startxref », un nombre et « %%EOF »",
+    "it is cut short or followed by something else: it does not end with 'startxref', a number and '%%EOF'",
+)
+M_XREF_OUTSIDE = Msg("son « startxref » désigne un endroit hors du fichier", "its 'startxref' points outside the file")
+M_XREF_INCOMPLETE = Msg("sa table des références (xref) est incomplète", "its cross-reference table (xref) is incomplete")
+M_NO_TRAILER = Msg(
+    "il n'a pas de « trailer » après sa table des références (xref)", "it has no 'trailer' after its cross-reference table (xref)"
+)
+M_NO_ROOT = Msg("son « trailer » ne désigne pas la racine du document (/Root)", "its 'trailer' does not name the document's root (/Root)")
+M_NO_XREF = Msg(
+    "son « startxref » ne désigne pas une table des références (xref)", "its 'startxref' does not point to a cross-reference table (xref)"
+)
+
+
+class NotRegularError(OSError):
+    """What soffice left is not a regular file: refused before it is read. `said` in both languages."""
+
+    def __init__(self, said: Msg) -> None:
+        super().__init__(said.fr)
+        self.said = said
+
+    def __reduce__(self):
+        return (type(self), (self.said,))
+
 
 T = TypeVar("T")
 
@@ -67,7 +140,7 @@ def find_soffice() -> str:
         # The user named one: falling back to another LibreOffice would hide their mistake.
         found = _configured_executable(configured)
         if found is None:
-            raise ExternalToolError(M_BAD_ENV.format(var=ENV_VAR, value=configured), H_INSTALL)
+            raise ExternalToolError(M_BAD_ENV.fill(var=ENV_VAR, value=configured), H_INSTALL)
         return found
     for name in EXECUTABLE_NAMES:
         found = shutil.which(name)
@@ -269,8 +342,7 @@ class _Run:
                 orphan.reap()
             shutil.rmtree(workdir, ignore_errors=True)
             if isinstance(error, OSError) and process is None:
-                message = f"impossible de lancer LibreOffice ({soffice}) : {error.strerror or error}."
-                raise ExternalToolError(message, H_INSTALL) from None
+                raise ExternalToolError(M_CANNOT_START.fill(soffice=soffice, why=error.strerror or error), H_INSTALL) from None
             raise
 
     def finish(self) -> int | None:
@@ -443,44 +515,43 @@ def _wait(runs: list[_Run]) -> None:
                 continue
             pending.remove(run)
             if code != 0:
-                raise _failure(run, f"LibreOffice (soffice) a échoué ({_exit_status(code)}) pendant la conversion en PDF")
+                raise _failure(run, M_FAILED.fill(status=_exit_status(code)))
         if pending:
             time.sleep(_POLL_SECONDS)
 
 
-def _exit_status(code: int) -> str:
+def _exit_status(code: int) -> Msg:
     if code < 0:
-        return f"arrêté par le signal {-code}"
-    return f"code de sortie {code}"
+        return M_SIGNAL.fill(signal=-code)
+    return M_EXIT_CODE.fill(code=code)
 
 
 def _timeout_error(run: _Run, runs: list[_Run]) -> ExternalToolError:
     done = sum(other.finished_pdfs() for other in runs)
     total = sum(len(other.files) for other in runs)
     return ExternalToolError(
-        f"LibreOffice (soffice) n'a pas fini la conversion en PDF en {run.timeout:g} s : "
-        f"{done} fichier(s) converti(s) sur {total} ; rien n'a été écrit.",
-        "Un document très lourd, ou un LibreOffice bloqué, en est souvent la cause. " + H_TRY_BY_HAND.format(file=run.files[0]),
+        M_TIMEOUT.fill(seconds=f"{run.timeout:g}", done=done, total=total),
+        H_TIMEOUT.fill(by_hand=H_TRY_BY_HAND.fill(file=run.files[0])),
     )
 
 
-def _failure(run: _Run, what: str, file: Path | None = None) -> ExternalToolError:
+def _failure(run: _Run, what: Msg, file: Path | None = None) -> ExternalToolError:
     tail = run.stderr_tail()
-    message = what + (" :\n" + "\n".join(f"  {line}" for line in tail) if tail else ".")
-    return ExternalToolError(message, H_TRY_BY_HAND.format(file=file or run.files[0]))
+    message = M_STDERR.fill(what=what, lines="\n".join(f"  {line}" for line in tail)) if tail else M_END.fill(what=what)
+    return ExternalToolError(message, H_TRY_BY_HAND.fill(file=file or run.files[0]))
 
 
 def _produced(run: _Run, source: Path) -> Path:
     pdf = run.out_dir / f"{source.stem}.pdf"
     if not pdf.is_file():
         # soffice exits 0 even when it cannot open a file; it only says so on stderr.
-        raise _failure(run, f"LibreOffice (soffice) n'a pas produit le PDF de « {source.name} »", source)
+        raise _failure(run, M_NOT_PRODUCED.fill(name=source.name), source)
     return pdf
 
 
-def _unusable(run: _Run, source: Path, target: Path, problem: str, nothing_written: bool) -> ExternalToolError:
-    what = f"LibreOffice (soffice) a produit un PDF inutilisable pour « {target} » : {problem}"
-    return _failure(run, what + (" ; rien n'a été écrit" if nothing_written else ""), source)
+def _unusable(run: _Run, source: Path, target: Path, problem: Msg, nothing_written: bool) -> ExternalToolError:
+    what = M_UNUSABLE.fill(target=target, problem=problem, nothing=M_NOTHING_WRITTEN if nothing_written else "")
+    return _failure(run, what, source)
 
 
 # ---------------------------------------------------------------------------
@@ -507,13 +578,15 @@ _TYPE_XREF = re.compile(rb"/Type" + _WS + rb"*/XRef\b")
 _SECTION_BYTES = 4096
 
 
-def _file_problem(path: Path) -> str | None:
+def _file_problem(path: Path) -> Msg | None:
     """What makes the PDF at `path` unusable (`_pdf_problem`), or None."""
     try:
         with _open_regular(path) as handle:
             return _pdf_problem(handle, os.fstat(handle.fileno()).st_size)
+    except NotRegularError as error:
+        return M_UNREADABLE.fill(why=error.said)
     except OSError as error:
-        return f"il est illisible ({error.strerror or error})"
+        return M_UNREADABLE.fill(why=error.strerror or error)
 
 
 def _read_pdf(path: Path) -> bytes:
@@ -528,36 +601,36 @@ def _open_regular(path: Path) -> BinaryIO:
     fd = os.open(path, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"« {path.name} » n'est pas un fichier ordinaire")
+            raise NotRegularError(M_NOT_REGULAR.fill(name=path.name))
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
 
 
-def _pdf_problem(handle: BinaryIO, size: int) -> str | None:
-    """Why the PDF `handle` holds (`size` bytes) is not whole, in French, or None if it is.
+def _pdf_problem(handle: BinaryIO, size: int) -> Msg | None:
+    """Why the PDF `handle` holds (`size` bytes) is not whole, or None if it is.
 
     Whole means: it starts with "%PDF-1.x" (or 2.x), it ends with "startxref", an offset
     and "%%EOF", and that offset is an xref table whose entries end before its trailer, the
     trailer naming the document's root, or an xref stream object naming it.
     """
     if size == 0:
-        return "le fichier est vide"
+        return M_EMPTY
     if size > MAX_PDF_BYTES:
-        return f"il fait plus de {MAX_PDF_BYTES >> 20} Mo"
+        return M_TOO_BIG.fill(limit=MAX_PDF_BYTES >> 20)
     handle.seek(0)
     if not _HEADER.match(handle.read(8)):
-        return "il ne commence pas par « %PDF- » suivi d'une version : ce n'est pas un PDF"
+        return M_NO_HEADER
     tail_start = max(0, size - _TAIL_BYTES)
     handle.seek(tail_start)
     tail = handle.read(_TAIL_BYTES)
     end = _END.search(tail)
     if end is None:
-        return "il est tronqué ou suivi d'autre chose : il ne se termine pas par « startxref », un nombre et « %%EOF »"
+        return M_NO_END
     offset = int(end.group(1))
     if offset >= size:
-        return "son « startxref » désigne un endroit hors du fichier"
+        return M_XREF_OUTSIDE
     handle.seek(offset)
     section = handle.read(_SECTION_BYTES)
     table = _XREF_TABLE.match(section)
@@ -566,10 +639,10 @@ def _pdf_problem(handle: BinaryIO, size: int) -> str | None:
         trailer = tail.rfind(b"trailer", max(0, entries_end - tail_start), end.start())
         if trailer < 0:
             if tail.rfind(b"trailer", 0, end.start()) >= 0 or entries_end > tail_start + end.start():
-                return "sa table des références (xref) est incomplète"
-            return "il n'a pas de « trailer » après sa table des références (xref)"
+                return M_XREF_INCOMPLETE
+            return M_NO_TRAILER
         if b"/Root" not in tail[trailer : end.start()]:
-            return "son « trailer » ne désigne pas la racine du document (/Root)"
+            return M_NO_ROOT
         return None
     heading = _OBJECT.match(section)
     if heading is not None:
@@ -577,116 +650,4 @@ def _pdf_problem(handle: BinaryIO, size: int) -> str | None:
         dictionary = section[heading.end() : body] if body >= 0 else b""
         if _TYPE_XREF.search(dictionary) and b"/Root" in dictionary:
             return None
-    return "son « startxref » ne désigne pas une table des références (xref)"
-
-
-# ---------------------------------------------------------------------------
-# Deterministic bytes
-#
-# Every edit keeps the file's length, and every byte's position: the cross-reference
-# table gives objects by byte offset, so one byte more would break the file.
-
-FIXED_PDF_DATES = (b"D:19800101000000Z", b"D:19800101000000", b"D:198001010000", b"D:1980010100", b"D:19800101", b"D:198001", b"D:1980")
-FIXED_XMP_DATES = (b"1980-01-01T00:00:00Z", b"1980-01-01T00:00Z", b"1980-01-01", b"1980-01", b"1980")
-
-_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*)\((D:[^()\\]*)\)")
-_TRAILER_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f\s]*)>\s*<([0-9A-Fa-f\s]*)>\s*\]")
-_DOC_CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")
-# Only XMP stored as plain text is seen here; a compressed metadata stream would need
-# re-compressing to another length. LibreOffice writes XMP (uncompressed) for PDF/A only.
-_XMP = re.compile(rb"<(\w+):xmpmeta\b.*?</\1:xmpmeta>", re.S)
-_XMP_DATE_NAMES = rb"(?:\w+:)?(?:CreateDate|ModifyDate|MetadataDate)"
-_XMP_ID_NAMES = rb"(?:\w+:)?(?:DocumentID|InstanceID|OriginalDocumentID)"
-_XMP_DATE_ELEMENT = re.compile(rb"(<(" + _XMP_DATE_NAMES + rb")>)([^<]*)(</\2>)")
-_XMP_DATE_ATTRIBUTE = re.compile(rb"(" + _XMP_DATE_NAMES + rb"\s*=\s*)(\"[^\"]*\"|'[^']*')")
-_XMP_ID_ELEMENT = re.compile(rb"<(?P<name>" + _XMP_ID_NAMES + rb")>(?P<value>[^<]*)</(?P=name)>")
-_XMP_ID_ATTRIBUTE = re.compile(rb"(?P<name>" + _XMP_ID_NAMES + rb")\s*=\s*[\"'](?P<value>[^\"']*)[\"']")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
-
-
-def deterministic(pdf: bytes) -> bytes:
-    """The same PDF without what changes at each conversion, at the same length.
-
-    Dates (Info dictionary, XMP) become 1980-01-01 UTC, in the longest fixed form that
-    fits, the rest of the room filled with spaces outside the string. The file
-    identifier, LibreOffice's /DocChecksum and XMP document ids become a hash of the
-    rest of the file: the same document keeps the same id, another one gets another.
-    """
-    data = _PDF_DATE.sub(_fixed_pdf_date, pdf)
-    data = _XMP.sub(_fixed_xmp_dates, data)
-    holes = _identifier_holes(data)
-    buffer = bytearray(data)
-    for start, end, _ in holes:
-        buffer[start:end] = bytes(ord("0") if byte in _HEX else byte for byte in buffer[start:end])
-    digest = hashlib.sha256(buffer).digest()
-    for start, end, label in holes:
-        buffer[start:end] = _hashed_hex(data[start:end], digest + label)
-    result = bytes(buffer)
-    assert len(result) == len(pdf), "deterministic() must keep every byte offset"
-    return result
-
-
-def _fit(fixed_forms: tuple[bytes, ...], room: int) -> bytes | None:
-    return next((form for form in fixed_forms if len(form) <= room), None)
-
-
-def _fixed_pdf_date(match: re.Match[bytes]) -> bytes:
-    key, value = match.group(1), match.group(2)
-    fixed = _fit(FIXED_PDF_DATES, len(value))
-    if fixed is None:
-        return match.group(0)
-    # Padding after ")" is whitespace between dictionary tokens; inside, it would change the date.
-    return key + b"(" + fixed + b")" + b" " * (len(value) - len(fixed))
-
-
-def _fixed_xmp_dates(match: re.Match[bytes]) -> bytes:
-    def element(found: re.Match[bytes]) -> bytes:
-        opening, value, closing = found.group(1), found.group(3), found.group(4)
-        fixed = _fit(FIXED_XMP_DATES, len(value))
-        if fixed is None:
-            return found.group(0)
-        # Spaces between two XML elements are insignificant, inside one they are part of the value.
-        return opening + fixed + closing + b" " * (len(value) - len(fixed))
-
-    def attribute(found: re.Match[bytes]) -> bytes:
-        name, quoted = found.group(1), found.group(2)
-        fixed = _fit(FIXED_XMP_DATES, len(quoted) - 2)
-        if fixed is None:
-            return found.group(0)
-        quote = quoted[:1]
-        return name + quote + fixed + quote + b" " * (len(quoted) - 2 - len(fixed))
-
-    packet = _XMP_DATE_ELEMENT.sub(element, match.group(0))
-    return _XMP_DATE_ATTRIBUTE.sub(attribute, packet)
-
-
-def _identifier_holes(data: bytes) -> list[tuple[int, int, bytes]]:
-    """Spans holding identifiers, with the label their hash is derived under."""
-    holes = []
-    for match in _TRAILER_ID.finditer(data):
-        # Both halves get the same value, as LibreOffice writes them for a new document.
-        holes += [(match.start(1), match.end(1), b"ID"), (match.start(2), match.end(2), b"ID")]
-    holes += [(match.start(1), match.end(1), b"DocChecksum") for match in _DOC_CHECKSUM.finditer(data)]
-    for packet in _XMP.finditer(data):
-        for pattern in (_XMP_ID_ELEMENT, _XMP_ID_ATTRIBUTE):
-            for match in pattern.finditer(data, packet.start(), packet.end()):
-                value_start, value_end = match.span("value")
-                # Keep the scheme ("uuid:", "xmp.did:"): its letters may be hex digits too.
-                scheme = data.rfind(b":", value_start, value_end) + 1
-                holes.append((max(scheme, value_start), value_end, match.group("name")))
-    return holes
-
-
-def _hashed_hex(original: bytes, seed: bytes) -> bytes:
-    """`original` with each hex digit replaced by one of the hash, keeping case and layout."""
-    count = sum(byte in _HEX for byte in original)
-    digits = iter(hashlib.shake_256(seed).hexdigest((count + 1) // 2).encode())
-    upper = original == original.upper()
-    out = bytearray()
-    for byte in original:
-        if byte in _HEX:
-            digit = next(digits)
-            out.append(ord(chr(digit).upper()) if upper else digit)
-        else:
-            out.append(byte)
-    return bytes(out)
+    return M_NO_XREF

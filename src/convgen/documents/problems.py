@@ -1,5 +1,6 @@
-"""What a template that fails is told: the reason in plain French (no Python class names),
-the Word text around the place, every unknown name at once with its path and a suggestion."""
+"""What a template that fails is told: the reason in plain words (no Python class names), in
+French and English, the Word text around the place, every unknown name at once with its path
+and a suggestion."""
 
 from __future__ import annotations
 
@@ -17,11 +18,49 @@ from convgen.documents.budget import LimitError
 from convgen.documents.filters import Record, RecordPrinted
 from convgen.documents.sandbox import RecordingUndefined, Seen, compile_part, environment, parse_part, template_line
 from convgen.documents.tags import text_around
-from convgen.documents.template import Part, part_label
+from convgen.documents.template import M_DID_YOU_MEAN, M_IN, NOTHING, Part, part_label
+from convgen.i18n import Lang, Msg
 from convgen.text import closest
 
+M_WHERE = Msg("{label}{where} : {reason}", "{label}{where}: {reason}")
+M_LIMIT = Msg("limite dépassée : {what} ; aucun document n'en a besoin", "limit exceeded: {what}; no document needs that much")
+M_UNKNOWN = Msg("nom inconnu ({what})", "unknown name ({what})")
+M_FORBIDDEN = Msg("opération interdite par le bac à sable ({what})", "operation forbidden by the sandbox ({what})")
+M_RECURSION = Msg(
+    "trop d'appels imbriqués (une macro, ou une boucle récursive, qui ne s'arrête pas ?)",
+    "too many nested calls (a macro, or a recursive loop, that does not stop?)",
+)
+M_MEMORY = Msg("mémoire insuffisante pour ce modèle", "not enough memory for this template")
+M_ZERO_DIVISION = Msg("division par zéro", "division by zero")
+M_RANGE = Msg("range() de plus de {count} éléments", "range() of more than {count} items")
+M_IMPOSSIBLE = Msg("{kind} ({what})", "{kind} ({what})")
+M_BAD_VALUE = Msg("valeur impossible", "impossible value")
+M_BAD_OPERATION = Msg("opération impossible", "impossible operation")
+M_GROUP = Msg("un groupe de valeurs", "a group of values")
+M_A_VALUE = Msg("une valeur", "a value")
+M_THIS_VALUE = Msg("cette valeur", "this value")
+M_QUOTED = Msg("« {0} »", "'{0}'")
+M_LIST_PRINTED = Msg(
+    "{label}{where} : « {written} » est une liste de groupes de valeurs ({listed}), pas un texte : "
+    "parcourez-la, par exemple {{% for item in {written} %}}{{{{ item.{field} }}}}{{% endfor %}}",
+    "{label}{where}: '{written}' is a list of groups of values ({listed}), not a text: "
+    "loop over it, for example {{% for item in {written} %}}{{{{ item.{field} }}}}{{% endfor %}}",
+)
+M_GROUP_PRINTED = Msg(
+    "{label}{where} : « {path} » est un groupe de valeurs ({listed}), pas un texte{example}",
+    "{label}{where}: '{path}' is a group of values ({listed}), not a text{example}",
+)
+M_WRITE_ONE = Msg(
+    " : écrivez l'une d'elles, par exemple « {{{{ {path}.{field} }}}} »", ": write one of them, for example '{{{{ {path}.{field} }}}}'"
+)
+M_FORBIDDEN_NAME = Msg(
+    "{label}{where} : opération interdite par le bac à sable (accès à « {written} »)",
+    "{label}{where}: operation forbidden by the sandbox (access to '{written}')",
+)
+M_UNKNOWN_NAME = Msg("{label}{where} : nom inconnu « {written} »{suggestion}", "{label}{where}: unknown name '{written}'{suggestion}")
 
-def render_problem(part: Part, error: BaseException, context: dict[str, Any]) -> str:
+
+def render_problem(part: Part, error: BaseException, context: dict[str, Any]) -> Msg:
     line = template_line(error, part.name)
     undefined = getattr(error, "undefined", None)
     if isinstance(error, UndefinedError) and undefined is not None:
@@ -30,89 +69,128 @@ def render_problem(part: Part, error: BaseException, context: dict[str, Any]) ->
     if isinstance(error, RecordPrinted):
         return seen_problem(Seen(part.name, line, "", error.record, printed=True), {part.name: part}, context, {})
     around = text_around(part.source, line)
-    where = f" dans « {around} »" if around else ""
-    return f"{part_label(part.name)}{where} : {failure_reason(error)}"
+    where = M_IN.fill(around=around) if around else NOTHING
+    return M_WHERE.fill(label=part_label(part.name), where=where, reason=failure_reason(error))
 
 
-def failure_reason(error: BaseException) -> str:
-    """Why rendering stopped, in French and without Python's names for its types."""
+def failure_reason(error: BaseException) -> Msg:
+    """Why rendering stopped, in plain words and without Python's names for its types."""
     message = str(error)
+    said = getattr(error, "said", None)  # convgen's own (LimitError, SandboxError): already in both languages
     if isinstance(error, LimitError):
-        return f"limite dépassée : {message} ; aucun document n'en a besoin"
+        return M_LIMIT.fill(what=said if isinstance(said, Msg) else message)
     if isinstance(error, UndefinedError):
-        return f"nom inconnu ({plain(message)})"
+        return M_UNKNOWN.fill(what=plain(message))
     if isinstance(error, SecurityError):
-        for pattern, french in _SANDBOX_MESSAGES:
-            found = pattern.fullmatch(message)
-            if found is not None:
-                message = french.format(*found.groups())
-                break
-        return f"opération interdite par le bac à sable ({plain(message)})"
+        if not isinstance(said, Msg):
+            said = Msg(message, message)
+            for pattern, words in _SANDBOX_MESSAGES:
+                found = pattern.fullmatch(message)
+                if found is not None:
+                    said = _formatted(words, found.groups())
+                    break
+        return M_FORBIDDEN.fill(what=plain(said))
     if isinstance(error, RecursionError):
-        return "trop d'appels imbriqués (une macro, ou une boucle récursive, qui ne s'arrête pas ?)"
+        return M_RECURSION
     if isinstance(error, MemoryError):
-        return "mémoire insuffisante pour ce modèle"
+        return M_MEMORY
     if isinstance(error, ZeroDivisionError):
-        return "division par zéro"
+        return M_ZERO_DIVISION
     if isinstance(error, OverflowError) and "Range too big" in message:
-        return f"range() de plus de {MAX_RANGE:,} éléments".replace(",", " ")
-    for pattern, french in _PYTHON_MESSAGES:
+        return M_RANGE.fill(count=Msg(f"{MAX_RANGE:,}".replace(",", " "), f"{MAX_RANGE:,}"))
+    for pattern, words in _PYTHON_MESSAGES:
         found = pattern.fullmatch(message)
         if found is not None:
-            return french.format(*(_TYPE_WORDS.get(group, group) for group in found.groups()))
-    kind = "valeur impossible" if isinstance(error, (ValueError, LookupError)) else "opération impossible"
-    return f"{kind} ({plain(message)})"
+            return _formatted(words, [_TYPE_WORDS.get(group, group) for group in found.groups()])
+    kind = M_BAD_VALUE if isinstance(error, (ValueError, LookupError)) else M_BAD_OPERATION
+    return M_IMPOSSIBLE.fill(kind=kind, what=plain(message))
 
+
+def _formatted(said: Msg, values: Any) -> Msg:
+    """`said` with its numbered fields filled, each value a text or one in both languages."""
+    values = [value if isinstance(value, Msg) else Msg(value, value) for value in values]
+    return Msg(said.fr.format(*(value.fr for value in values)), said.en.format(*(value.en for value in values)))
+
+
+M_A_TEXT = Msg("un texte", "a text")
+M_A_NUMBER = Msg("un nombre", "a number")
+M_A_LIST = Msg("une liste", "a list")
+M_A_DATE = Msg("une date", "a date")
+M_A_TIME = Msg("une heure", "a time")
 
 _TYPE_WORDS = {
-    "convgen.documents.sandbox.Record": "un groupe de valeurs",
-    "Record": "un groupe de valeurs",
-    "str": "un texte",
-    "Markup": "un texte",
-    "markupsafe.Markup": "un texte",
-    "int": "un nombre",
-    "float": "un nombre",
-    "Decimal": "un nombre",
-    "decimal.Decimal": "un nombre",
-    "bool": "un oui/non",
-    "NoneType": "une valeur vide (null)",
-    "list": "une liste",
-    "tuple": "une liste",
-    "dict": "une table",
-    "date": "une date",
-    "datetime.date": "une date",
-    "time": "une heure",
-    "datetime.time": "une heure",
-    "Undefined": "un nom inconnu",
+    "convgen.documents.sandbox.Record": M_GROUP,
+    "Record": M_GROUP,
+    "str": M_A_TEXT,
+    "Markup": M_A_TEXT,
+    "markupsafe.Markup": M_A_TEXT,
+    "int": M_A_NUMBER,
+    "float": M_A_NUMBER,
+    "Decimal": M_A_NUMBER,
+    "decimal.Decimal": M_A_NUMBER,
+    "bool": Msg("un oui/non", "a yes/no"),
+    "NoneType": Msg("une valeur vide (null)", "an empty value (null)"),
+    "list": M_A_LIST,
+    "tuple": M_A_LIST,
+    "dict": Msg("une table", "a table"),
+    "date": M_A_DATE,
+    "datetime.date": M_A_DATE,
+    "time": M_A_TIME,
+    "datetime.time": M_A_TIME,
+    "Undefined": Msg("un nom inconnu", "an unknown name"),
 }
 
 
 _SANDBOX_MESSAGES = [
-    (re.compile(r"access to attribute '(.+)' of '.+' object is unsafe\."), "accès à « {0} »"),
-    (re.compile(r".* is not safely callable", re.S), "appel d'une fonction qui modifierait les données"),
+    (re.compile(r"access to attribute '(.+)' of '.+' object is unsafe\."), Msg("accès à « {0} »", "access to '{0}'")),
+    (
+        re.compile(r".* is not safely callable", re.S),
+        Msg("appel d'une fonction qui modifierait les données", "call of a function that would change the data"),
+    ),
 ]
 
 
 _PYTHON_MESSAGES = [
-    (re.compile(r"unsupported operand type\(s\) for (.+): '([\w.]+)' and '([\w.]+)'"), "opération « {0} » impossible entre {1} et {2}"),
+    (
+        re.compile(r"unsupported operand type\(s\) for (.+): '([\w.]+)' and '([\w.]+)'"),
+        Msg("opération « {0} » impossible entre {1} et {2}", "operation '{0}' impossible between {1} and {2}"),
+    ),
     (
         re.compile(r'can only concatenate (\w+) \(not "([\w.]+)"\) to \w+'),
-        "« + » n'ajoute pas {1} à {0} : « ~ » met des textes bout à bout",
+        Msg("« + » n'ajoute pas {1} à {0} : « ~ » met des textes bout à bout", "'+' does not add {1} to {0}: '~' puts texts end to end"),
     ),
-    (re.compile(r"'(.+)' not supported between instances of '([\w.]+)' and '([\w.]+)'"), "comparaison « {0} » impossible entre {1} et {2}"),
-    (re.compile(r"'([\w.]+)' object is not callable"), "{0} ne s'appelle pas comme une fonction"),
-    (re.compile(r"'([\w.]+)' object is not iterable"), "{0} ne se parcourt pas"),
-    (re.compile(r"object of type '([\w.]+)' has no len\(\)"), "{0} n'a pas de longueur"),
+    (
+        re.compile(r"'(.+)' not supported between instances of '([\w.]+)' and '([\w.]+)'"),
+        Msg("comparaison « {0} » impossible entre {1} et {2}", "comparison '{0}' impossible between {1} and {2}"),
+    ),
+    (
+        re.compile(r"'([\w.]+)' object is not callable"),
+        Msg("{0} ne s'appelle pas comme une fonction", "{0} cannot be called like a function"),
+    ),
+    (re.compile(r"'([\w.]+)' object is not iterable"), Msg("{0} ne se parcourt pas", "{0} cannot be looped over")),
+    (re.compile(r"object of type '([\w.]+)' has no len\(\)"), Msg("{0} n'a pas de longueur", "{0} has no length")),
     (
         re.compile(r"can't multiply sequence by non-int of type '([\w.]+)'"),
-        "un texte ou une liste ne se multiplie que par un nombre entier, pas par {0}",
+        Msg(
+            "un texte ou une liste ne se multiplie que par un nombre entier, pas par {0}",
+            "a text or a list can only be multiplied by a whole number, not by {0}",
+        ),
     ),
-    (re.compile(r"Object of type ([\w.]+) is not JSON serializable"), "{0} ne s'écrit pas en JSON"),
-    (re.compile(r"Exceeds the limit \((\d+) digits\) for integer string conversion.*", re.S), "nombre de plus de {0} chiffres"),
-    (re.compile(r"invalid literal for int\(\) with base \d+: (.*)", re.S), "{0} n'est pas un nombre entier"),
+    (re.compile(r"Object of type ([\w.]+) is not JSON serializable"), Msg("{0} ne s'écrit pas en JSON", "{0} cannot be written as JSON")),
+    (
+        re.compile(r"Exceeds the limit \((\d+) digits\) for integer string conversion.*", re.S),
+        Msg("nombre de plus de {0} chiffres", "number of more than {0} digits"),
+    ),
+    (
+        re.compile(r"invalid literal for int\(\) with base \d+: (.*)", re.S),
+        Msg("{0} n'est pas un nombre entier", "{0} is not a whole number"),
+    ),
     (
         re.compile(r"no loader for this environment specified"),
-        "un modèle DOCX n'en inclut pas d'autre ({{% include %}}, {{% import %}}, {{% extends %}})",
+        Msg(
+            "un modèle DOCX n'en inclut pas d'autre ({{% include %}}, {{% import %}}, {{% extends %}})",
+            "a DOCX template includes no other ({{% include %}}, {{% import %}}, {{% extends %}})",
+        ),
     ),
 ]
 
@@ -120,16 +198,22 @@ _PYTHON_MESSAGES = [
 _QUOTED_TYPE = re.compile(r"""['"]?<?(?:class )?'?([\w.]+?)(?: object)?'?>?['"]""")
 
 
-def plain(message: str) -> str:
-    """A Python or Jinja message with its names of types in French and no internal name of convgen's."""
-    message = re.sub(r"\bRecord\([^()]*\)", "un groupe de valeurs", message)
+def plain(message: str | Msg) -> Msg:
+    """A Python or Jinja message with its names of types in words and no internal name of convgen's."""
+    said = message if isinstance(message, Msg) else Msg(message, message)
+    return Msg(_plain(said.fr, "fr"), _plain(said.en, "en"))
+
+
+def _plain(message: str, lang: Lang) -> str:
+    message = re.sub(r"\bRecord\([^()]*\)", M_GROUP.get(lang), message)
     message = _QUOTED_TYPE.sub(
-        lambda found: f"« {_TYPE_WORDS[found.group(1)]} »" if found.group(1) in _TYPE_WORDS else found.group(0), message
+        lambda found: M_QUOTED.get(lang).format(_TYPE_WORDS[found.group(1)].get(lang)) if found.group(1) in _TYPE_WORDS else found.group(0),
+        message,
     )
-    return re.sub(r"\bconvgen(?:\.\w+)+", "une valeur", message)
+    return re.sub(r"\bconvgen(?:\.\w+)+", M_A_VALUE.get(lang), message)
 
 
-def unknown_names(part: Part, context: dict[str, Any]) -> list[str]:
+def unknown_names(part: Part, context: dict[str, Any]) -> list[Msg]:
     """Every unknown name of a part for this context, read by rendering it once more with
     RecordingUndefined (a strict render stops at the first)."""
     env = environment(RecordingUndefined)
@@ -156,7 +240,7 @@ def distinct(seen: list[Seen]) -> list[Seen]:
     return list(kept.values())
 
 
-def seen_problem(seen: Seen, parts: dict[str, Part], context: dict[str, Any], trees: dict[str, Any]) -> str:
+def seen_problem(seen: Seen, parts: dict[str, Part], context: dict[str, Any], trees: dict[str, Any]) -> Msg:
     """A noted unknown name (or printed group of values) as the user reads it: where, what, and a suggestion."""
     part = parts.get(seen.part)
     source = part.source if part is not None else ""
@@ -171,26 +255,23 @@ def seen_problem(seen: Seen, parts: dict[str, Part], context: dict[str, Any], tr
         found = _path_of(seen.obj, context)
         written = _printed_expression(tree, seen.line) or _loop_name(tree, found)
         around = text_around(source, seen.line)
-        where = f" dans « {around} »" if around else ""
+        where = M_IN.fill(around=around) if around else NOTHING
         fields = list(seen.obj.__dict__) if isinstance(seen.obj, Record) else []
         listed = f"{', '.join(fields[:6])}{', …' if len(fields) > 6 else ''}"
         if written and found and found.startswith(f"{written}["):
-            return (
-                f"{label}{where} : « {written} » est une liste de groupes de valeurs ({listed}), pas un texte : "
-                f"parcourez-la, par exemple {{% for item in {written} %}}{{{{ item.{fields[0] if fields else '…'} }}}}{{% endfor %}}"
-            )
-        path = written or found or "cette valeur"
-        example = f" : écrivez l'une d'elles, par exemple « {{{{ {path}.{fields[0]} }}}} »" if fields else ""
-        return f"{label}{where} : « {path} » est un groupe de valeurs ({listed}), pas un texte{example}"
+            return M_LIST_PRINTED.fill(label=label, where=where, written=written, listed=listed, field=fields[0] if fields else "…")
+        path = written or found or M_THIS_VALUE
+        example = M_WRITE_ONE.fill(path=path, field=fields[0]) if fields else NOTHING
+        return M_GROUP_PRINTED.fill(label=label, where=where, path=path, listed=listed, example=example)
     around = text_around(source, seen.line, seen.name)
-    where = f" dans « {around} »" if around else ""
+    where = M_IN.fill(around=around) if around else NOTHING
     top = seen.obj is missing
     written = _written(tree, seen.line, seen.name)
     if written is None:
         base = None if top else _path_of(seen.obj, context)
         written = seen.name if top else f"{base or '…'}.{seen.name}"
     if seen.forbidden:
-        return f"{label}{where} : opération interdite par le bac à sable (accès à « {written} »)"
+        return M_FORBIDDEN_NAME.fill(label=label, where=where, written=written)
     if top:
         choices: Any = [*context, *_reader().globals]
     elif isinstance(seen.obj, Record):
@@ -200,11 +281,11 @@ def seen_problem(seen: Seen, parts: dict[str, Part], context: dict[str, Any], tr
     else:
         choices = []
     close = closest(seen.name, choices, cutoff=0.7)
-    suggestion = ""
+    suggestion = NOTHING
     if close:
         prefix = written[: len(written) - len(seen.name)] if written.endswith(seen.name) else ""
-        suggestion = f" ; vouliez-vous dire « {prefix}{close} » ?"
-    return f"{label}{where} : nom inconnu « {written} »{suggestion}"
+        suggestion = M_DID_YOU_MEAN.fill(name=f"{prefix}{close}")
+    return M_UNKNOWN_NAME.fill(label=label, where=where, written=written, suggestion=suggestion)
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,6 +24,18 @@ from convgen.documents.package import Member, deflate_piece, joined, write_zip
 from convgen.documents.problems import TEMPLATE_FAILURES, render_problem, unknown_names
 from convgen.documents.template import CompiledTemplate, Part, part_label, xml_error
 from convgen.errors import TemplateError
+from convgen.i18n import Msg
+
+M_NOT_FILLED = Msg("le modèle « {label} » n'a pas pu être rempli.", "the template '{label}' could not be filled.")
+H_CHECK = Msg("vérifiez le modèle avec « convgen template check ».", "check the template with 'convgen template check'.")
+M_INVALID_WORD = Msg(
+    "le modèle « {label} » produit un document Word invalide ({part}).",
+    "the template '{label}' produces an invalid Word document ({part}).",
+)
+M_INVALID_XML = Msg(
+    "{part} : XML invalide ({why}) : une balise {{%p …%}}, {{%tr …%}} ou {{%tc …%}} est peut-être mal placée",
+    "{part}: invalid XML ({why}): a {{%p …%}}, {{%tr …%}} or {{%tc …%}} tag may be misplaced",
+)
 
 
 def render_part(compiled: CompiledTemplate, part: Part, context: dict[str, Any]) -> Member:
@@ -43,11 +55,7 @@ def _render(compiled: CompiledTemplate, part: Part, context: dict[str, Any]) -> 
         problems = unknown_names(part, context) or [render_problem(part, error, context)]
     except TEMPLATE_FAILURES as error:
         problems = [render_problem(part, error, context)]
-    raise TemplateError(
-        f"le modèle « {compiled.label} » n'a pas pu être rempli.",
-        problems=problems,
-        hint="vérifiez le modèle avec « convgen template check ».",
-    )
+    raise TemplateError(M_NOT_FILLED.fill(label=compiled.label), problems=problems, hint=H_CHECK)
 
 
 # Stands for a copy's value while a part is rendered once for all copies; the random
@@ -102,12 +110,11 @@ def check_xml(compiled: CompiledTemplate, part: Part, data: bytes) -> None:
     """The first document of a run is parsed back: a tag that breaks Word's structure is caught once, early."""
     error = xml_error(data)
     if error is not None:
+        # Only expat's reason: the line is the rendered document's, which the user never sees.
+        why = Msg(*(text.split(",")[0] for text in error))
         raise TemplateError(
-            f"le modèle « {compiled.label} » produit un document Word invalide ({part_label(part.name)}).",
-            problems=[
-                f"{part_label(part.name)} : XML invalide ({error.split(',')[0]}) : "
-                "une balise {%p …%}, {%tr …%} ou {%tc …%} est peut-être mal placée"
-            ],
+            M_INVALID_WORD.fill(label=compiled.label, part=part_label(part.name)),
+            problems=[M_INVALID_XML.fill(part=part_label(part.name), why=why)],
         )
 
 

@@ -49,7 +49,43 @@ from convgen.documents.budget import (
     too_long,
 )
 from convgen.documents.filters import FILTERS, Record, RecordPrinted
+from convgen.i18n import Msg
 from convgen.text import XML_FORBIDDEN
+
+M_GIVEN_TO = Msg("texte donné à « {name} »", "text given to '{name}'")
+M_CONCAT = Msg("texte joint avec ~", "text joined with ~")
+M_PRINTED = Msg("valeur imprimée", "printed value")
+M_LIST_OR_TABLE = Msg("liste ou table", "list or table")
+M_METHOD_GIVEN = Msg("une méthode ne peut pas être donnée à une autre", "a method cannot be given to another")
+M_TOO_DEEP = Msg("expression trop imbriquée (plus de {limit} niveaux)", "expression nested too deeply (more than {limit} levels)")
+M_DEPTH = Msg(
+    "balises ou expression trop imbriquées ({depth} niveaux, au plus {limit})",
+    "tags or expression nested too deeply ({depth} levels, at most {limit})",
+)
+M_TAGS_TOO_DEEP = Msg("balises trop imbriquées", "tags nested too deeply")
+
+
+class SandboxError(SecurityError):
+    """What the sandbox refuses beyond Jinja's own checks; `said` in both languages, the message in French."""
+
+    def __init__(self, said: Msg) -> None:
+        super().__init__(said.fr)
+        self.said = said
+
+    def __reduce__(self):
+        return (type(self), (self.said,))
+
+
+class NestingError(TemplateSyntaxError):
+    """A part nested deeper than Jinja or Python can take; `said` in both languages, the message in French."""
+
+    def __init__(self, said: Msg, lineno: int | None, name: str | None) -> None:
+        super().__init__(said.fr, lineno, name)  # type: ignore[arg-type]
+        self.said = said
+
+    def __reduce__(self):
+        return (type(self), (self.said, self.lineno, self.name))
+
 
 # Filters: what input.md promises (date_fr, hours_fr, phone_fr) and a few more (docs/TEMPLATES.md).
 
@@ -70,7 +106,7 @@ def _guarded_filter(env: _Sandbox, name: str, func: Any) -> Any:
             value = args[skip]
             size = len(value) if type(value) in TEXTS else text_size(value)
             if size > MAX_TEXT:
-                raise too_long(f"texte donné à « {name} »", size)
+                raise too_long(M_GIVEN_TO.fill(name=name), size)
         if signature is not None:
             bound = signature.bind(*args[given:], **kwargs)
             bound.apply_defaults()
@@ -104,7 +140,7 @@ def _concat(eval_ctx: Any, values: tuple) -> Any:
     size = 0
     for value in values:
         size += len(value) if type(value) in TEXTS else text_size(value)
-    check_text("texte joint avec ~", size)
+    check_text(M_CONCAT, size)
     eval_ctx.environment.budget.spend(size)
     return markup_join(values) if eval_ctx.autoescape else str_join(values)
 
@@ -145,10 +181,10 @@ class _Sandbox(SandboxedEnvironment):
         for value in (*args, *kwargs.values()):
             # A method handed to another (`items.sort(key=' '.center)`) would run where no check is made.
             if type(value) is BuiltinMethodType or type(value) is MethodType and isinstance(value.__self__, (str, bytes)):
-                raise SecurityError("une méthode ne peut pas être donnée à une autre")
+                raise SandboxError(M_METHOD_GIVEN)
         result = super().call(__context, __obj, *args, **kwargs)
         if owner is not None and type(owner) in SIZED and __obj.__name__ in GROWING and len(owner) > MAX_TEXT:
-            raise too_long("liste ou table", len(owner))
+            raise too_long(M_LIST_OR_TABLE, len(owner))
         __self.budget.spend(size_of(result))
         return result
 
@@ -238,7 +274,7 @@ def _printed(recording: bool) -> Any:
                     raise
                 RecordingUndefined.note(name="", obj=error.record, printed=True)
                 return ""
-            check_text("valeur imprimée", size)
+            check_text(M_PRINTED, size)
             env.budget.spend(size)
         return value
 
@@ -288,7 +324,7 @@ def parse_part(env: SandboxedEnvironment, source: str, name: str) -> Parsed:
     try:
         tree = env.parse(source, name, name)
     except RecursionError:
-        raise TemplateSyntaxError(f"expression trop imbriquée (plus de {MAX_NESTING} niveaux)", None, name) from None
+        raise NestingError(M_TOO_DEEP.fill(limit=MAX_NESTING), None, name) from None
     # Read without recursion, so that a tree too deep for Jinja's own visitors is measured first.
     found = []
     deepest, line = 0, None
@@ -300,7 +336,7 @@ def parse_part(env: SandboxedEnvironment, source: str, name: str) -> Parsed:
             deepest, line = depth, getattr(node, "lineno", line)
         stack.extend((child, depth + 1) for child in node.iter_child_nodes())
     if deepest > MAX_NESTING:
-        raise TemplateSyntaxError(f"balises ou expression trop imbriquées ({deepest} niveaux, au plus {MAX_NESTING})", line, name)
+        raise NestingError(M_DEPTH.fill(depth=deepest, limit=MAX_NESTING), line, name)
     found.reverse()  # roughly in reading order
     return Parsed(tree, found)
 
@@ -320,7 +356,7 @@ def compile_part(
         code = env.compile(tree, name, name)
     except (SyntaxError, RecursionError, MemoryError):
         # Python's own limits on the code Jinja writes (20 nested loops, 100 levels of indentation).
-        raise TemplateSyntaxError("balises trop imbriquées", None, name) from None
+        raise NestingError(M_TAGS_TOO_DEEP, None, name) from None
     template = env.template_class.from_code(env, code, env.make_globals(None))
     return template, uses_copy, fields
 

@@ -16,6 +16,32 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from convgen.errors import UsageError
+from convgen.i18n import Msg
+
+M_OUTSIDE = Msg(
+    "« {folder} » mène hors du dossier de sortie « {out} » (lien symbolique) : convgen n'y écrit rien.",
+    "'{folder}' leads out of the output folder '{out}' (symbolic link): convgen writes nothing there.",
+)
+H_OUTSIDE = Msg("supprimez ce lien, ou choisissez un autre dossier avec --out.", "remove this link, or choose another folder with --out.")
+M_UNWRITABLE = Msg("impossible d'écrire « {path} » : {why}.", "cannot write '{path}': {why}.")
+H_UNWRITABLE = Msg(
+    "vérifiez que ce dossier existe ou peut être créé, et qu'il est accessible en écriture.",
+    "check that this folder exists or can be created, and that it is writable.",
+)
+M_REFUSED = Msg("« {path} » {why} : rien n'a été écrit.", "'{path}' {why}: nothing was written.")
+H_REFUSED = Msg(
+    "choisissez un fichier ordinaire, ou un nom de fichier dans un dossier existant.",
+    "choose a regular file, or a file name in an existing folder.",
+)
+# Why a file the user named is refused: the end of M_REFUSED's sentence.
+M_LINK_NOWHERE = Msg("est un lien symbolique qui ne mène à aucun fichier ({why})", "is a symbolic link that leads to no file ({why})")
+M_LINK_NO_FOLDER = Msg(
+    "est un lien symbolique vers « {real} », dont le dossier n'existe pas", "is a symbolic link to '{real}', whose folder does not exist"
+)
+M_NOT_WRITTEN = Msg("ne peut pas être écrit : {why}", "cannot be written: {why}")
+M_NOT_A_FILE = Msg("est {kind}, pas un fichier", "is {kind}, not a file")
+M_BLOCK_DEVICE = Msg("un périphérique de stockage", "a storage device")
+M_SOCKET = Msg("une socket", "a socket")
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -66,10 +92,7 @@ def output_path(out: Path, rel: PurePosixPath, suffix: str) -> Path:
 
 
 def _outside(folder: Path, out: Path) -> UsageError:
-    return UsageError(
-        f"« {folder} » mène hors du dossier de sortie « {out} » (lien symbolique) : convgen n'y écrit rien.",
-        hint="supprimez ce lien, ou choisissez un autre dossier avec --out.",
-    )
+    return UsageError(M_OUTSIDE.fill(folder=folder, out=out), hint=H_OUTSIDE)
 
 
 def new_run(out: Path) -> None:
@@ -214,10 +237,7 @@ def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     try:
         _write_atomic(path, data, durable)
     except OSError as error:
-        raise UsageError(
-            f"impossible d'écrire « {path} » : {error.strerror or error}.",
-            hint="vérifiez que ce dossier existe ou peut être créé, et qu'il est accessible en écriture.",
-        ) from None
+        raise UsageError(M_UNWRITABLE.fill(path=path, why=error.strerror or error), hint=H_UNWRITABLE) from None
 
 
 def write_user_file(path: Path, data: bytes, durable: bool = False) -> None:
@@ -236,11 +256,11 @@ def write_user_file(path: Path, data: bytes, durable: bool = False) -> None:
         except FileNotFoundError:
             mode = None
         except OSError as error:  # a loop of links
-            raise _refused(path, f"est un lien symbolique qui ne mène à aucun fichier ({error.strerror or error})") from None
+            raise _refused(path, M_LINK_NOWHERE.fill(why=error.strerror or error)) from None
         if mode is None or stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder: the write says it is one
             real = Path(os.path.realpath(path))
             if not real.parent.is_dir():
-                raise _refused(path, f"est un lien symbolique vers « {real} », dont le dossier n'existe pas")
+                raise _refused(path, M_LINK_NO_FOLDER.fill(real=real))
             path = real  # the link stays, leading to the new file
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         try:
@@ -248,11 +268,10 @@ def write_user_file(path: Path, data: bytes, durable: bool = False) -> None:
             with open(os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)), "wb") as handle:
                 handle.write(data)
         except OSError as error:
-            raise _refused(path, f"ne peut pas être écrit : {error.strerror or error}") from None
+            raise _refused(path, M_NOT_WRITTEN.fill(why=error.strerror or error)) from None
         return
     if mode is not None and (stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)):
-        kind = "un périphérique de stockage" if stat.S_ISBLK(mode) else "une socket"
-        raise _refused(path, f"est {kind}, pas un fichier")
+        raise _refused(path, M_NOT_A_FILE.fill(kind=M_BLOCK_DEVICE if stat.S_ISBLK(mode) else M_SOCKET))
     write_atomic(path, data, durable)
 
 
@@ -269,11 +288,8 @@ def _mode(path: Path, follow: bool) -> int | None:
         return None  # absent or unreadable: writing says why, if it fails
 
 
-def _refused(path: Path, why: str) -> UsageError:
-    return UsageError(
-        f"« {path} » {why} : rien n'a été écrit.",
-        hint="choisissez un fichier ordinaire, ou un nom de fichier dans un dossier existant.",
-    )
+def _refused(path: Path, why: Msg) -> UsageError:
+    return UsageError(M_REFUSED.fill(path=path, why=why), hint=H_REFUSED)
 
 
 def _write_atomic(path: Path, data: bytes, durable: bool = False) -> None:

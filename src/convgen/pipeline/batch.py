@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from convgen.errors import INTERNAL_EXIT, ClashError, ConvgenError, InternalError, Interrupted, UsageError
 from convgen.i18n import Lang, Msg
-from convgen.output.files import discard, end_run, new_run, output_path, place, stage, temporary_folder, together
+from convgen.output.files import M_UNWRITABLE, discard, end_run, new_run, output_path, place, stage, temporary_folder, together
 from convgen.pipeline.checking import FileResult, Unit, check_across, check_unit, expand, files_read
 from convgen.source.inputs import Input, name_key
 from convgen.source.reader import MAX_BYTES
@@ -68,6 +68,13 @@ def _stale(options: Options, stem: PurePosixPath) -> list[Path]:
     return [path for path in candidates if path.is_file()]
 
 
+M_UNKNOWN_COPY = Msg("exemplaire inconnu : {names}.", "unknown copy: {names}.")
+M_NO_COPY = Msg("(aucun)", "(none)")
+H_COPIES = Msg("exemplaires possibles : {copies}", "possible copies: {copies}")
+M_KIND_COPIES = Msg("{kind} : {ids}", "{kind}: {ids}")
+M_SEPARATOR = Msg(" ; ", "; ")
+
+
 def parse_copies(text: str | None) -> tuple[str, ...] | None:
     """`--copies etablissement,eleve`: every name must be a copy of some kind."""
     if text is None:
@@ -78,9 +85,9 @@ def parse_copies(text: str | None) -> tuple[str, ...] | None:
     known = [copy_id for ids in COPY_IDS.values() for copy_id in ids]
     unknown = [name for name in names if name not in known]
     if unknown or not names:
+        listed = [M_KIND_COPIES.fill(kind=kind, ids=", ".join(ids)) for kind, ids in COPY_IDS.items()]
         raise UsageError(
-            f"exemplaire inconnu : {', '.join(unknown) or '(aucun)'}.",
-            hint="exemplaires possibles : " + " ; ".join(f"{kind} : {', '.join(ids)}" for kind, ids in COPY_IDS.items()),
+            M_UNKNOWN_COPY.fill(names=", ".join(unknown) or M_NO_COPY), hint=H_COPIES.fill(copies=_joined(listed, M_SEPARATOR))
         )
     return names
 
@@ -177,6 +184,13 @@ class _Worker:
         # Only what the report needs goes back to the parent process, and is kept.
         outcome.result = result.slim()
         return outcome
+
+
+M_WORKER_DIED = Msg(
+    "un processus de rendu s'est arrêté brutalement (mémoire insuffisante ?) : les documents déjà écrits sont complets.",
+    "a rendering process stopped abruptly (out of memory?): the documents already written are whole.",
+)
+H_WORKER_DIED = Msg("relancez avec moins de processus, par exemple --jobs 1.", "run again with fewer processes, for example --jobs 1.")
 
 
 MIN_PER_PROCESS = 4
@@ -299,10 +313,7 @@ def _run(
                     each(outcome)
             raise
     except BrokenProcessPool:
-        died = ConvgenError(
-            "un processus de rendu s'est arrêté brutalement (mémoire insuffisante ?) : les documents déjà écrits sont complets.",
-            hint="relancez avec moins de processus, par exemple --jobs 1.",
-        )
+        died = ConvgenError(M_WORKER_DIED, hint=H_WORKER_DIED)
         died.exit_code = INTERNAL_EXIT  # the run failed, which says nothing of its agreements (1)
         raise died from None
     finally:
@@ -317,6 +328,9 @@ def check_all(inputs: Sequence[Input], options: Options) -> list[FileResult]:
     _run(_Worker(checking, None), units, options.jobs, None, lambda outcome: results.append(outcome.result))
     check_across(results, options.lang)
     return results
+
+
+M_OUT_IS_FILE = Msg("--out « {out} » est un fichier, pas un dossier.", "--out '{out}' is a file, not a folder.")
 
 
 def render_all(
@@ -342,7 +356,7 @@ def render_all(
 
         find_soffice()  # before any work: without LibreOffice nothing could be delivered
     if options.out.exists() and not options.out.is_dir():
-        raise UsageError(f"--out « {options.out} » est un fichier, pas un dossier.")
+        raise UsageError(M_OUT_IS_FILE.fill(out=options.out))
     new_run(options.out)
     templates = Templates(options.template)
     if options.template is not None:
@@ -534,6 +548,33 @@ def _convert(outcomes: list[Outcome], staging: Path, options: Options, hold: Cal
             outcome.staged.clear()
 
 
+H_UNWRITABLE = Msg("vérifiez --out : le dossier doit être accessible en écriture.", "check --out: the folder must be writable.")
+M_QUOTED = Msg("« {path} »", "'{path}'")
+M_UNRESTORED = Msg(
+    " ATTENTION : {targets} {verb} comme avant : ne faites pas signer les exemplaires de {path} avant d'avoir relancé convgen.",
+    " WARNING: {targets} {verb} as before: do not have the copies of {path} signed before running convgen again.",
+)
+M_NOT_PUT_BACK_ONE = Msg("n'a pas pu être remis", "could not be put back")
+M_NOT_PUT_BACK_MANY = Msg("n'ont pas pu être remis", "could not be put back")
+M_KEPT = Msg(" Les exemplaires de {path} sont restés comme avant.", " The copies of {path} were left as before.")
+M_NONE_BEFORE = Msg(" Aucun document n'a été écrit.", " No document was written.")
+M_ONE_BEFORE = Msg(
+    " 1 document d'une convention précédente a été écrit, complet : « {first} ».",
+    " 1 document of an earlier agreement was written, whole: '{first}'.",
+)
+M_MANY_BEFORE = Msg(
+    " {count} documents de {agreements} convention(s) précédente(s) ont été écrits, complets (de « {first} » à « {last} »).",
+    " {count} documents of {agreements} earlier agreement(s) were written, whole (from '{first}' to '{last}').",
+)
+M_STOPPED = Msg("{message}{kept}{before}", "{message}{kept}{before}")
+H_AGAIN = Msg("relancez ensuite la même commande : elle termine le travail.", "then run the same command again: it finishes the work.")
+H_THEN_AGAIN = Msg("{hint} ; {again}", "{hint}; {again}")
+
+
+def _joined(pieces: Sequence[Msg], separator: Msg) -> Msg:
+    return Msg(separator.fr.join(piece.fr for piece in pieces), separator.en.join(piece.en for piece in pieces))
+
+
 def _unwritable(
     place: Path,
     error: OSError | UsageError,
@@ -543,25 +584,30 @@ def _unwritable(
 ) -> UsageError:
     """The error that stops a run; for an agreement's copies, what it left as it was and what was written before."""
     if isinstance(error, UsageError):
-        message, hint = error.message, error.hint
+        message, hint = error.said, error.hinted
     else:
-        message = f"impossible d'écrire « {place} » : {error.strerror or error}."
-        hint = "vérifiez --out : le dossier doit être accessible en écriture."
+        # An OSError convgen raised itself carries its text in both languages; the system's reads the same in both.
+        said = getattr(error, "said", None)
+        message = M_UNWRITABLE.fill(path=place, why=said if isinstance(said, Msg) else error.strerror or error)
+        hint = H_UNWRITABLE
     if outcome is None:
         return UsageError(message, hint=hint)
     path = outcome.result.path
     if unrestored:
-        verb = "n'a" if len(unrestored) == 1 else "n'ont"
-        kept = f" ATTENTION : {', '.join(f'« {target} »' for target in unrestored)} {verb} pas pu être remis comme avant : ne faites pas signer les exemplaires de {path} avant d'avoir relancé convgen."
+        targets = _joined([M_QUOTED.fill(path=target) for target in unrestored], Msg(", ", ", "))
+        verb = M_NOT_PUT_BACK_ONE if len(unrestored) == 1 else M_NOT_PUT_BACK_MANY
+        kept = M_UNRESTORED.fill(targets=targets, verb=verb, path=path)
     else:
-        kept = f" Les exemplaires de {path} sont restés comme avant."
+        kept = M_KEPT.fill(path=path)
     written = [target for done in outcomes for target in done.outputs]
     agreements = sum(1 for done in outcomes if done.outputs)
     if not written:
-        before = " Aucun document n'a été écrit."
+        before = M_NONE_BEFORE
     elif len(written) == 1:
-        before = f" 1 document d'une convention précédente a été écrit, complet : « {written[0]} »."
+        before = M_ONE_BEFORE.fill(first=written[0])
     else:
-        before = f" {len(written)} documents de {agreements} convention(s) précédente(s) ont été écrits, complets (de « {written[0]} » à « {written[-1]} »)."
-    again = "relancez ensuite la même commande : elle termine le travail."
-    return UsageError(message + kept + before, hint=f"{hint.rstrip('.')} ; {again}" if hint else again)
+        before = M_MANY_BEFORE.fill(count=len(written), agreements=agreements, first=written[0], last=written[-1])
+    again = (
+        H_THEN_AGAIN.fill(hint=Msg(hint.fr.rstrip("."), hint.en.rstrip(".")), again=H_AGAIN) if hint is not None and hint.fr else H_AGAIN
+    )
+    return UsageError(M_STOPPED.fill(message=message, kept=kept, before=before), hint=again)

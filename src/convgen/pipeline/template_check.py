@@ -12,8 +12,9 @@ from convgen.documents.package import PackageError, read_members
 from convgen.documents.problems import distinct, seen_problem
 from convgen.documents.rendering import check_xml, render_part
 from convgen.documents.sandbox import RecordingUndefined, Seen, environment
-from convgen.documents.template import CompiledTemplate, compile_parts, package_problems, read_template
+from convgen.documents.template import M_NOT_DOCX, CompiledTemplate, compile_parts, package_problems, read_template
 from convgen.errors import TemplateError
+from convgen.i18n import Lang, Msg
 
 
 def sample_agreements(kind: str) -> list[Any]:
@@ -52,9 +53,9 @@ def sample_agreements(kind: str) -> list[Any]:
     return samples
 
 
-def check_template(path: Path, kind: str) -> list[str]:
-    """Every problem of a template, all together: what would make the package unusable or
-    unsafe, syntax errors, unknown filters and names (with the Word text around and a
+def check_template(path: Path, kind: str, lang: Lang = "fr") -> list[str]:
+    """Every problem of a template, all together, in `lang`: what would make the package unusable
+    or unsafe, syntax errors, unknown filters and names (with the Word text around and a
     suggestion), `|safe`, what rendering the sample agreements stops at, broken XML."""
     from convgen.documents.context import build, copies
 
@@ -62,7 +63,7 @@ def check_template(path: Path, kind: str) -> list[str]:
     try:
         members = read_members(read_template(path))
     except PackageError as error:
-        raise TemplateError(f"« {label} » n'est pas un document Word (.docx) lisible : {error}.") from None
+        raise TemplateError(M_NOT_DOCX.fill(label=label, why=error.said)) from None
     problems = package_problems(members)
     parts = compile_parts(members, label, environment(RecordingUndefined), problems)
     compiled = CompiledTemplate(label, members, parts)
@@ -84,4 +85,4 @@ def check_template(path: Path, kind: str) -> list[str]:
         trees: dict[str, Any] = {}
         problems.extend(seen_problem(note, parts, context, trees) for note in distinct(seen))
         seen = []
-    return list(dict.fromkeys(problems))
+    return list(dict.fromkeys(problem.get(lang) if isinstance(problem, Msg) else problem for problem in problems))

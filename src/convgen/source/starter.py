@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from convgen.errors import UsageError
+from convgen.i18n import Msg
 from convgen.output.files import is_stream, write_user_file
 from convgen.source.inputs import DEFAULT_PATH
 
@@ -14,6 +15,18 @@ CAMPAIGN = "campaign"
 CAMPAIGN_PATH = "campagne.yaml"
 CAMPAIGN_CSV = "eleves.csv"
 
+M_EXISTS = Msg("« {target} » existe déjà : rien n'a été écrit.", "'{target}' already exists: nothing was written.")
+H_EXISTS = Msg(
+    "ajoutez --force pour le remplacer, ou choisissez un autre nom avec -o.", "add --force to replace it, or choose another name with -o."
+)
+M_CAMPAIGN_NOT_FILE = Msg(
+    "« {target} » n'est pas un fichier : une campagne s'écrit en deux fichiers côte à côte ; rien n'a été écrit.",
+    "'{target}' is not a file: a campaign is written as two files side by side; nothing was written.",
+)
+H_CAMPAIGN_NOT_FILE = Msg(
+    "choisissez un nom de fichier avec -o, par exemple campagne.yaml.", "choose a file name with -o, for example campagne.yaml."
+)
+
 
 def starter_text(kind: str) -> str:
     name = "campagne.yaml" if kind == CAMPAIGN else f"{kind}.yaml"
@@ -21,10 +34,7 @@ def starter_text(kind: str) -> str:
 
 
 def _refuse_existing(target: Path) -> None:
-    raise UsageError(
-        f"« {target} » existe déjà : rien n'a été écrit.",
-        hint="ajoutez --force pour le remplacer, ou choisissez un autre nom avec -o.",
-    )
+    raise UsageError(M_EXISTS.fill(target=target), hint=H_EXISTS)
 
 
 def write_campaign(output: Path | None, force: bool = False) -> list[Path]:
@@ -36,10 +46,7 @@ def write_campaign(output: Path | None, force: bool = False) -> list[Path]:
     table = target.with_name(csv_name)
     if is_stream(target):
         # Its class list would go beside it: /dev/stdout.csv, say.
-        raise UsageError(
-            f"« {target} » n'est pas un fichier : une campagne s'écrit en deux fichiers côte à côte ; rien n'a été écrit.",
-            hint="choisissez un nom de fichier avec -o, par exemple campagne.yaml.",
-        )
+        raise UsageError(M_CAMPAIGN_NOT_FILE.fill(target=target), hint=H_CAMPAIGN_NOT_FILE)
     for path in (target, table):
         if path.exists() and not force and not is_stream(path):
             _refuse_existing(path)
