@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the built-in templates (templates/pfmp.docx, templates/immersion.docx).")
     parser.add_argument("--out", type=Path, default=OUTPUT, help="folder to write them to (default: templates/)")
     parser.add_argument("--texts", type=Path, default=TEXTS, help="folder of the model texts, NAME.md (default: tools/templates/)")
-    parser.add_argument("names", nargs="*", choices=[[], *DOCUMENTS], metavar="NAME", help=f"only these ({', '.join(DOCUMENTS)}; default: all)")
+    parser.add_argument(
+        "names", nargs="*", choices=[[], *DOCUMENTS], metavar="NAME", help=f"only these ({', '.join(DOCUMENTS)}; default: all)"
+    )
     options = parser.parse_args(argv)
     options.out.mkdir(parents=True, exist_ok=True)
     for name in options.names or DOCUMENTS:

@@ -146,8 +146,8 @@ def _add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
     field_char("end")
 
 
-def setup_footer(doc, left: Iterable[Part], page: str = "Page") -> None:
-    """`left` (« Convention de PFMP — {{ copy.heading }} ») on the left, « Page X / Y » on the right."""
+def setup_footer(doc, left: Iterable[Part], page: str) -> None:
+    """`left` (« Convention de PFMP — {{ copy.heading }} ») on the left, « `page` X / Y » (« Page 2 / 6 ») on the right."""
     section = doc.sections[0]
     footer = section.footer
     footer.is_linked_to_previous = False
@@ -177,8 +177,8 @@ def set_properties(doc, title: str, subject: str) -> None:
         props._element.remove(last_printed)
 
 
-def new_document(title: str, subject: str, footer: Iterable[Part]):
-    """A blank A4 document with the styles, properties and footer of every template."""
+def new_document(title: str, subject: str, footer: Iterable[Part], page: str):
+    """A blank A4 document with the styles, properties and footer of every template (`page`: the word before the page number)."""
     doc = Document()
     # Leave out what python-docx's default document carries and a template does not need:
     # the preview of a blank page, a Word 2010 copy of the styles (which would not have
@@ -197,7 +197,7 @@ def new_document(title: str, subject: str, footer: Iterable[Part]):
     section.footer_distance = Cm(0.8)
     setup_styles(doc)
     set_properties(doc, title, subject)
-    setup_footer(doc, footer)
+    setup_footer(doc, footer, page)
     return doc
 
 

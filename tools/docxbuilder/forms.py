@@ -68,11 +68,32 @@ def smaller(parts: Sequence[Part]) -> list[Span]:
     return [Span(span.text, span.bold, span.italic, True, span.grey) for span in spans]
 
 
+def half_day(cell, half: str, same: str, none: str, rest: str | None = None) -> None:
+    """The cell of a half-day (`half` is « morning » or « afternoon »): its slots, or `none` when
+    that half-day is not worked, or `rest` (if given) when the whole day is not.
+
+    From the second row on, a worked half-day gets the model's box above its slots:
+    « ☒ idem au jour précédent » when it repeats the same half of the day before.
+    """
+    opening = ["{% if row.worked %}"] if rest is not None else []
+    closing = ["{% else %}", rest, "{% endif %}"] if rest is not None else []
+    paragraph = para(
+        cell,
+        *opening,
+        f"{{% if row.{half} %}}",
+        "{% if not loop.first %}",
+        small(f"{{{{ row.same_{half}_as_previous|box }}}} {same}"),
+        after=0,
+    )
+    add_line_break(paragraph)
+    add_parts(paragraph, ["{% endif %}", f"{{{{ row.{half}|slots_fr }}}}", "{% else %}", none, "{% endif %}", *closing])
+
+
 def schedule_table(container, texts: Texts, with_maximum: bool):
     """« Horaires journaliers »: one row per weekday of `week_pattern`.
 
-    Words from the text file: @schedule.columns (four lines), @schedule.rest, @schedule.same
-    and, with the daily maximum, @schedule.maximum.
+    Words from the text file: @schedule.columns (four lines), @schedule.rest, @schedule.none,
+    @schedule.same and, with the daily maximum, @schedule.maximum.
     """
     widths = (2.6, 5.6, 5.0, 4.2) if with_maximum else (3.0, 5.9, 5.9, 2.6)
     table = make_table(container, 1, widths, borders=6)
@@ -92,18 +113,10 @@ def schedule_table(container, texts: Texts, with_maximum: bool):
 
     para(day, b("{{ row.day }}"), after=0)
 
-    rest = texts.plain("schedule.rest")
+    none = texts.plain("schedule.none")
     same = texts.plain("schedule.same")
-    slots = para(
-        morning,
-        "{% if row.worked %}{% if row.morning %}{{ row.morning|slots_fr }}{% else %}—{% endif %}{% else %}" + rest + "{% endif %}",
-        after=0,
-    )
-    add_parts(slots, ["{% if not loop.first and row.worked %}"])
-    add_line_break(slots)
-    add_parts(slots, [small(f"{{{{ row.same_as_previous|box }}}} {same}"), "{% endif %}"])
-
-    para(afternoon, "{% if row.afternoon %}{{ row.afternoon|slots_fr }}{% else %}—{% endif %}", after=0)
+    half_day(morning, "morning", same, none, rest=texts.plain("schedule.rest"))
+    half_day(afternoon, "afternoon", same, none)
 
     maximum = " " + texts.plain("schedule.maximum") if with_maximum else ""
     para(
@@ -111,7 +124,9 @@ def schedule_table(container, texts: Texts, with_maximum: bool):
         "{% if row.worked %}",
         b("{{ row.hours|hours_fr }}"),
         maximum,
-        "{% else %}—{% endif %}",
+        "{% else %}",
+        none,
+        "{% endif %}",
         align=WD_ALIGN_PARAGRAPH.CENTER,
         after=0,
     )

@@ -48,7 +48,7 @@ def signatures(doc, texts: Texts) -> None:
 
 
 def build(texts: Texts, path: Path) -> None:
-    doc = new_document(texts.plain("document.title"), texts.plain("document.subject"), texts.line("footer"))
+    doc = new_document(texts.plain("document.title"), texts.plain("document.subject"), texts.line("footer"), texts.plain("footer.page"))
     para(doc, b("{{ copy.heading }}"), align=WD_ALIGN_PARAGRAPH.RIGHT)
     write(doc, texts.blocks("title"))
     write(doc, texts.blocks("preamble"))

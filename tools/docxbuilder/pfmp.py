@@ -139,7 +139,7 @@ def signatures(doc, texts: Texts) -> None:
 
 
 def build(texts: Texts, path: Path) -> None:
-    doc = new_document(texts.plain("document.title"), texts.plain("document.subject"), texts.line("footer"))
+    doc = new_document(texts.plain("document.title"), texts.plain("document.subject"), texts.line("footer"), texts.plain("footer.page"))
     top(doc, texts)
     write(doc, texts.blocks("title"))
     summary(doc, texts)

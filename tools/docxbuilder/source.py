@@ -222,7 +222,9 @@ class Texts:
         unused = sorted(set(self.pieces) - self.used)
         if unused:
             first = self.pieces[unused[0]]
-            raise SourceError(f"{self.name}:{first.line}: no document uses « @{unused[0]} »" + (f" (nor {len(unused) - 1} more)" if unused[1:] else ""))
+            raise SourceError(
+                f"{self.name}:{first.line}: no document uses « @{unused[0]} »" + (f" (nor {len(unused) - 1} more)" if unused[1:] else "")
+            )
 
 
 def plain(parts: Sequence[Part], where: str) -> str:
