@@ -17,7 +17,5 @@ TEXT_WIDTH = Cm(TEXT_WIDTH_CM)
 GREY = RGBColor(0x59, 0x59, 0x59)
 RULE_COLOR = "808080"  # borders of boxes and tables
 SHADE = "EDEDED"  # header cells, labels
-DOTS = "……………………"  # a blank to fill in by hand
-SHORT_DOTS = "……………"  # the date by a signature
 FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
