@@ -399,7 +399,7 @@ def test_private_profile_and_headless_environment(monkeypatch: pytest.MonkeyPatc
     whole.write_bytes(tiny_pdf(b"D:20261125022018Z'", ID_A))  # a PDF that is not whole is refused
     script = fake_soffice(
         tmp_path,
-        f'printf "%s\\n" "$@" > "{seen}"\necho "DISPLAY=$DISPLAY HOME=$HOME TZ=$TZ" >> "{seen}"\n'
+        f'printf "%s\\n" "$@" > "{seen}"\necho "DISPLAY=$DISPLAY HOME=$HOME TZ=$TZ MAX_CONCURRENCY=$MAX_CONCURRENCY" >> "{seen}"\n'
         'for a in "$@"; do case "$a" in --outdir) next=1;; *) [ -n "$next" ] && out="$a"; next=;; esac; done\n'
         f'for a in "$@"; do case "$a" in *.docx) b=$(basename "$a" .docx); cp "{whole}" "$out/$b.pdf";; esac; done\n',
     )
@@ -412,7 +412,7 @@ def test_private_profile_and_headless_environment(monkeypatch: pytest.MonkeyPatc
     assert lines[:3] == ["--headless", "--norestore", "--nolockcheck"]
     profile = lines[3].removeprefix("-env:UserInstallation=")
     assert profile.startswith("file:///") and f"/convgen-{os.getpid()}-" in profile  # named after the run: swept if it is killed
-    assert lines[-1].startswith("DISPLAY= HOME=/") and lines[-1].endswith("TZ=UTC")
+    assert lines[-1].startswith("DISPLAY= HOME=/") and lines[-1].endswith("TZ=UTC MAX_CONCURRENCY=1")
     assert [Path(line).name for line in lines if line.endswith(".docx")] == [f"{stem}.docx" for stem in STEMS]
 
 

@@ -333,9 +333,9 @@ def test_pdf_of_the_examples(cli, workdir: Path) -> None:
     assert "Exemplaire destiné au représentant légal de l'élève" in " ".join(text.split())
     assert "Léa Dupont" in text and "12 janvier 2026" in text
     # The same PDF from a run of six documents in two soffice starts and from a run of
-    # one. LibreOffice itself embeds the fonts in another order about once in fifteen
-    # conversions (same objects, same length; seen with or without address randomisation):
-    # three tries tell that from a PDF that changes at each run, and what differed is said.
+    # one. LibreOffice itself numbers the fonts and orders a page's drawing otherwise in
+    # about one conversion in fifty (README): three tries tell that from a PDF that
+    # changes at each run, and what differed is said.
     differences = []
     for attempt in range(3):
         if attempt:
