@@ -232,8 +232,10 @@ def test_a_child_left_by_a_soffice_writing_a_truncated_pdf_is_killed(
 
 
 def test_the_other_batches_are_killed_when_one_fails(children: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # One batch fails at once, the other is still converting (and has a child of its own).
-    body = leave_child(children) + 'case "$*" in *alpha.docx*) exit 81;; esac\nsleep 30\n'
+    # One batch fails as soon as the other is converting (and has a child of its own): it
+    # waits for the other's child to be written down, so that a slow start changes nothing.
+    wait_other = f'i=0; while [ "$(wc -l < "{children}")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done'
+    body = leave_child(children) + f'case "$*" in *alpha.docx*) {wait_other}; exit 81;; esac\nsleep 30\n'
     monkeypatch.setenv(pdf.ENV_VAR, str(fake_soffice(tmp_path, body)))
     started = time.monotonic()
     with pytest.raises(ExternalToolError, match="code de sortie 81"):
