@@ -17,6 +17,42 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONTRACT_EXAMPLES = ROOT.parent / "shared" / "contract" / "examples"
 
 
+def docx_text(path: Path) -> str:
+    """Every paragraph and table cell (nested too) of a DOCX in reading order, then headers and
+    footers, as a person reads the document: no-break spaces (before « : ») as plain spaces."""
+    import docx
+    from docx.table import Table
+
+    document = docx.Document(path)
+    lines: list[str] = []
+
+    def walk(container: Any) -> None:
+        for block in container.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    for cell in row.cells:
+                        walk(cell)
+            else:
+                lines.append(block.text)
+
+    walk(document)
+    for section in document.sections:
+        walk(section.header)
+        walk(section.footer)
+    return "\n".join(lines).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def schedule_table(path: Path) -> list[list[str]]:
+    """The rows of a rendered agreement's schedule table under its header: day, morning, afternoon, total."""
+    import docx
+
+    for table in docx.Document(path).tables:
+        rows = [[cell.text for cell in row.cells] for row in table.rows]
+        if rows and rows[0][0].strip() == "Jour":
+            return rows[1:]
+    raise AssertionError("no schedule table")
+
+
 def example_text(kind: str) -> str:
     return (EXAMPLES / f"{kind}.yaml").read_text(encoding="utf-8")
 

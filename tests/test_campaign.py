@@ -7,10 +7,9 @@ import io
 import json
 from pathlib import Path
 
-import docx
 import pytest
 
-from conftest import replace_once
+from conftest import docx_text, replace_once
 from convgen.pipeline.checking import load_campaign
 from convgen.source.campaign import deep_merge, slugify
 
@@ -36,13 +35,6 @@ def column_of(path: Path, line: int, value: str) -> int:
     return text.index(value) + 1
 
 
-def all_text(path: Path) -> str:
-    document = docx.Document(path)
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join(parts).replace("\xa0", " ").replace("\u202f", " ")
-
-
 @pytest.fixture
 def campaign(cli, workdir: Path) -> Path:
     result = cli("new", "campaign")
@@ -61,13 +53,13 @@ def test_the_starter_campaign_renders_every_pupil(cli, workdir: Path, campaign: 
     names = sorted(path.name for path in out.iterdir())
     assert len(names) == 9
     assert {name.split(".")[0] for name in names} == {"martin-camille", "n-diaye-moussa", "lefevre-chloe"}
-    camille = all_text(out / "martin-camille.entreprise.docx")
+    camille = docx_text(out / "martin-camille.entreprise.docx")
     assert "Camille" in camille and "Martin" in camille and "Atelier Lumière SARL" in camille and "Julie Martin" in camille
     assert "1re MELEC" in camille  # from the shared part
-    moussa = all_text(out / "n-diaye-moussa.etablissement.docx")
+    moussa = docx_text(out / "n-diaye-moussa.etablissement.docx")
     assert "RC 77; bis" in moussa  # a quoted cell holding the delimiter
     assert "Électricité Rhône Services" in moussa
-    chloe = all_text(out / "lefevre-chloe.eleve.docx")
+    chloe = docx_text(out / "lefevre-chloe.eleve.docx")
     assert "Domotique & Co" in chloe and "Julie Martin" not in chloe
     report = json.loads((workdir / "report.json").read_text(encoding="utf-8"))
     first = report["files"][0]
@@ -128,7 +120,7 @@ def test_spreadsheet_exports_are_read_whatever_the_delimiter_and_bom(cli, workdi
     result = cli("render", "campagne.yaml", "--copies", "eleve")
     assert result.exit_code == 0, result.output
     assert len(list((workdir / "out" / "campagne").iterdir())) == 3
-    assert "RC 77; bis" in all_text(workdir / "out" / "campagne" / "n-diaye-moussa.eleve.docx")
+    assert "RC 77; bis" in docx_text(workdir / "out" / "campagne" / "n-diaye-moussa.eleve.docx")
 
 
 def test_a_class_list_not_in_utf8_is_refused_with_the_way_to_fix_it(cli, workdir: Path, campaign: Path) -> None:

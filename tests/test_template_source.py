@@ -12,11 +12,9 @@ import shutil
 import sys
 from pathlib import Path
 
-import docx
 import pytest
-from docx.table import Table
 
-from conftest import ROOT, build_case, example_text
+from conftest import ROOT, build_case, docx_text, example_text, schedule_table
 
 TOOLS = ROOT / "tools"
 if str(TOOLS) not in sys.path:
@@ -27,35 +25,6 @@ from docxbuilder.source import SourceError, Texts, parse  # noqa: E402
 
 NAMES = tuple(build_templates.DOCUMENTS)
 SAME = "idem au jour précédent"
-
-
-def document_text(path: Path) -> str:
-    """Every paragraph and table cell in reading order, then the footers; no-break spaces read as spaces."""
-    document = docx.Document(path)
-    lines: list[str] = []
-
-    def walk(container) -> None:
-        for block in container.iter_inner_content():
-            if isinstance(block, Table):
-                for row in block.rows:
-                    for cell in row.cells:
-                        walk(cell)
-            else:
-                lines.append(block.text)
-
-    walk(document)
-    for section in document.sections:
-        walk(section.footer)
-    return "\n".join(lines).replace("\u00a0", " ").replace("\u202f", " ")
-
-
-def schedule(path: Path) -> list[list[str]]:
-    """The schedule table's rows under its header: day, morning, afternoon, total."""
-    for table in docx.Document(path).tables:
-        rows = [[cell.text for cell in row.cells] for row in table.rows]
-        if rows and rows[0][0].strip() == "Jour":
-            return rows[1:]
-    raise AssertionError("no schedule table")
 
 
 def boxes(rows: list[list[str]]) -> dict[str, tuple[str, ...]]:
@@ -155,14 +124,14 @@ def test_a_word_changed_in_a_text_reaches_the_built_document(tmp_path: Path) -> 
         path.write_text(source, encoding="utf-8")
     assert build_templates.main(["--out", str(out), "--texts", str(texts)]) == 0
 
-    pfmp = document_text(out / "pfmp.docx")
+    pfmp = docx_text(out / "pfmp.docx")
     assert "seul l'élève majeur expressément désigné" in pfmp and "seul l'élève majeur nommément" not in pfmp
-    morning, afternoon = schedule(out / "pfmp.docx")[1][1:3]  # under the row of « {%tr for row in week_pattern %} »
+    morning, afternoon = schedule_table(out / "pfmp.docx")[1][1:3]  # under the row of « {%tr for row in week_pattern %} »
     assert "{{ row.same_morning_as_previous|box }} comme la veille" in morning
     assert "{{ row.same_afternoon_as_previous|box }} comme la veille" in afternoon
     assert SAME not in pfmp
 
-    immersion = document_text(out / "immersion.docx")
+    immersion = docx_text(out / "immersion.docx")
     assert "\tFeuille " in immersion and "\tPage " not in immersion
     assert "Nom et prénom :\t{{ worker.last_name }} {{ worker.first_name }}" in immersion
 
@@ -171,7 +140,7 @@ def test_a_word_changed_in_a_text_reaches_the_built_document(tmp_path: Path) -> 
 
 
 def test_the_pfmp_example_has_one_box_per_worked_half_day_after_the_first_row(cli, workdir: Path) -> None:
-    rows = schedule(render(cli, workdir, "exemple", example_text("pfmp"), "etablissement"))
+    rows = schedule_table(render(cli, workdir, "exemple", example_text("pfmp"), "etablissement"))
     worked = [row for row in rows if row[1] != "repos"]
     assert [row[0] for row in worked] == ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi"]
     first, *others = worked
@@ -204,7 +173,7 @@ def test_each_half_day_is_compared_with_the_same_half_of_the_day_before(cli, wor
             }
         },
     )
-    rows = schedule(render(cli, workdir, "demi", text, "etablissement"))
+    rows = schedule_table(render(cli, workdir, "demi", text, "etablissement"))
     by_day = {row[0]: row for row in rows}
     assert by_day["Mardi"][1].startswith(f"☒ {SAME}") and by_day["Mardi"][2].startswith(f"☐ {SAME}")
     assert by_day["Mercredi"][2] == "—"  # a half-day not worked gets no box
@@ -212,7 +181,7 @@ def test_each_half_day_is_compared_with_the_same_half_of_the_day_before(cli, wor
 
 
 def test_the_immersion_schedule_has_the_same_boxes(cli, workdir: Path) -> None:
-    rows = schedule(render(cli, workdir, "immersion", example_text("immersion"), "hote"))
+    rows = schedule_table(render(cli, workdir, "immersion", example_text("immersion"), "hote"))
     assert boxes(rows) == {
         "Lundi": (),
         "Mardi": ("☒", "☒"),
@@ -225,7 +194,7 @@ def test_the_immersion_schedule_has_the_same_boxes(cli, workdir: Path) -> None:
 
 def test_the_immersion_worker_is_named_last_name_first(cli, workdir: Path) -> None:
     for copy in ("hote", "envoi", "travailleur"):
-        text = document_text(render(cli, workdir, "immersion", example_text("immersion"), copy))
+        text = docx_text(render(cli, workdir, "immersion", example_text("immersion"), copy))
         assert "Nom, Prénom :\tRousseau Amandine\n" in text, copy
         assert "Le travailleur stagiaire :\nRousseau Amandine\nAssistante de service social" in text, copy
         assert "Amandine Rousseau" not in text, copy

@@ -7,44 +7,14 @@ import subprocess
 import warnings
 from pathlib import Path
 
-import docx
 import pytest
-from docx.table import Table
 
-from conftest import ROOT, build_case, example_text
-
-
-def all_text(path: Path) -> str:
-    """Every paragraph and table cell (nested too) in reading order, then headers and footers.
-
-    No-break spaces (French typography before « : ») read as plain spaces.
-    """
-    document = docx.Document(path)
-    lines: list[str] = []
-
-    def walk(container) -> None:
-        for block in container.iter_inner_content():
-            if isinstance(block, Table):
-                for row in block.rows:
-                    for cell in row.cells:
-                        walk(cell)
-            else:
-                lines.append(block.text)
-
-    walk(document)
-    for section in document.sections:
-        walk(section.header)
-        walk(section.footer)
-    return "\n".join(lines).replace("\u00a0", " ").replace("\u202f", " ")
+from conftest import ROOT, build_case, docx_text, example_text, schedule_table
 
 
 def schedule_rows(path: Path) -> dict[str, list[str]]:
     """The schedule table's rows by day name."""
-    for table in docx.Document(path).tables:
-        cells = [[cell.text for cell in row.cells] for row in table.rows]
-        if cells and cells[0][0].strip() == "Jour":
-            return {row[0]: row for row in cells[1:]}
-    raise AssertionError("no schedule table")
+    return {row[0]: row for row in schedule_table(path)}
 
 
 def render(cli, workdir: Path, name: str, text: str, *extra: str) -> dict[str, Path]:
@@ -67,7 +37,7 @@ def test_pfmp_copies_say_whom_they_are_for(pfmp: dict[str, Path]) -> None:
         "eleve": "Exemplaire destiné au représentant légal de l'élève",
     }
     for copy, heading in expected.items():
-        text = all_text(pfmp[copy])
+        text = docx_text(pfmp[copy])
         first_page = text[: text.index("CONVENTION DE PÉRIODE")]
         assert heading in first_page
         others = [other for name, other in expected.items() if name != copy]
@@ -75,7 +45,7 @@ def test_pfmp_copies_say_whom_they_are_for(pfmp: dict[str, Path]) -> None:
 
 
 def test_pfmp_carries_the_parties_and_french_dates(pfmp: dict[str, Path]) -> None:
-    text = all_text(pfmp["etablissement"])
+    text = docx_text(pfmp["etablissement"])
     for value in (
         "Léa Dupont",
         "1re MV A",
@@ -111,7 +81,7 @@ def test_pfmp_carries_the_parties_and_french_dates(pfmp: dict[str, Path]) -> Non
 
 
 def test_pfmp_has_every_article_and_the_seed_slips_fixed(pfmp: dict[str, Path]) -> None:
-    text = all_text(pfmp["entreprise"])
+    text = docx_text(pfmp["entreprise"])
     for number in range(1, 19):
         assert f"Article {number} " in text or f"Article {number}\u00a0" in text, number
     article_8 = next(line for line in text.splitlines() if line.startswith("Article 8"))
@@ -130,7 +100,7 @@ def test_pfmp_schedule_table_values_totals_and_limits(pfmp: dict[str, Path]) -> 
     assert "☒ idem au jour précédent" in rows["Mardi"][1]
     assert "☒ idem au jour précédent" in rows["Vendredi"][1] and "☐ idem au jour précédent" in rows["Vendredi"][2]
     assert "repos" in rows["Samedi"][1]
-    text = all_text(pfmp["etablissement"])
+    text = docx_text(pfmp["etablissement"])
     assert "Nombre de semaines : 4" in text
     assert "Durée totale hebdomadaire : 34 h 30 (35 h maxi)" in text
     assert "131 h 30 sur 19 jours" in text
@@ -144,13 +114,13 @@ def test_pfmp_limits_follow_the_pupils_age(cli, workdir: Path) -> None:
     copies = render(cli, workdir, "jeune", text, "--copies", "etablissement")
     rows = schedule_rows(copies["etablissement"])
     assert rows["Lundi"][3] == "7 h (7 h maxi)"
-    body = all_text(copies["etablissement"])
+    body = docx_text(copies["etablissement"])
     assert "7 h maximum par jour, entre 6 h et 20 h" in body
     assert "14 h consécutives de repos" in body
 
 
 def test_pfmp_financial_boxes_follow_the_data(pfmp: dict[str, Path], cli, workdir: Path) -> None:
-    lines = all_text(pfmp["etablissement"]).splitlines()
+    lines = docx_text(pfmp["etablissement"]).splitlines()
 
     def box(fragment: str) -> str:
         line = next(line for line in lines if fragment in line)
@@ -174,7 +144,7 @@ def test_pfmp_financial_boxes_follow_the_data(pfmp: dict[str, Path], cli, workdi
         },
     )
     copies = render(cli, workdir, "autre", other, "--copies", "entreprise")
-    lines = all_text(copies["entreprise"]).splitlines()
+    lines = docx_text(copies["entreprise"]).splitlines()
     assert box("hébergement est différent") == "☒"
     text = "\n".join(lines)
     assert "1 rue Neuve" in text and "120,00" in text
@@ -183,10 +153,10 @@ def test_pfmp_financial_boxes_follow_the_data(pfmp: dict[str, Path], cli, workdi
 
 
 def test_guardian_signs_only_for_a_minor(pfmp: dict[str, Path], cli, workdir: Path) -> None:
-    assert "Le responsable légal de l'élève" in all_text(pfmp["eleve"])
+    assert "Le responsable légal de l'élève" in docx_text(pfmp["eleve"])
     adult = build_case("pfmp", {"pupil": {"birth_date": "2006-01-01"}}, remove=["pupil.legal_guardian"])
     copies = render(cli, workdir, "majeur", adult)
-    text = all_text(copies["eleve"])
+    text = docx_text(copies["eleve"])
     assert "Exemplaire destiné à l'élève" in text
     assert "Le responsable légal de l'élève" not in text and "Sophie Dupont" not in text
     assert "L'élève" in text
@@ -195,7 +165,7 @@ def test_guardian_signs_only_for_a_minor(pfmp: dict[str, Path], cli, workdir: Pa
 
 def pupil_block(path: Path) -> list[str]:
     """The annexe pédagogique's lines about the pupil and the guardian: from « Élève : » to « Stage : »."""
-    lines = all_text(path).splitlines()
+    lines = docx_text(path).splitlines()
     start = next(number for number, line in enumerate(lines) if line.startswith("Élève : "))
     end = next(number for number, line in enumerate(lines) if number > start and line.startswith("Stage : du "))
     return lines[start:end]
@@ -257,7 +227,7 @@ def test_gratification_is_printed_when_given(cli, workdir: Path) -> None:
         {"period": {"start": "2026-01-05", "end": "2026-03-20"}, "finance": {"gratification": {"hourly_amount": 4.5}}},
     )
     copies = render(cli, workdir, "long", text, "--copies", "etablissement")
-    body = all_text(copies["etablissement"])
+    body = docx_text(copies["etablissement"])
     assert "4,50" in body
     assert "Pas de gratification" not in body
 
@@ -275,8 +245,8 @@ def test_immersion_copies_and_content(immersion: dict[str, Path]) -> None:
         "travailleur": "Exemplaire destiné au travailleur stagiaire",
     }
     for copy, heading in headings.items():
-        assert heading in all_text(immersion[copy])
-    text = all_text(immersion["hote"])
+        assert heading in docx_text(immersion[copy])
+    text = docx_text(immersion["hote"])
     for value in (
         "Centre communal d'action sociale de Villeurbanne",
         "Maison de la Métropole de Bron",
@@ -358,7 +328,7 @@ def _first_difference(one: bytes, other: bytes) -> str:
 
 
 def test_safety_is_printed_only_when_given(pfmp: dict[str, Path], cli, workdir: Path) -> None:
-    assert "Travaux réglementés" not in all_text(pfmp["etablissement"])
+    assert "Travaux réglementés" not in docx_text(pfmp["etablissement"])
     text = build_case(
         "pfmp",
         {
@@ -373,7 +343,7 @@ def test_safety_is_printed_only_when_given(pfmp: dict[str, Path], cli, workdir: 
             }
         },
     )
-    body = all_text(render(cli, workdir, "securite", text, "--copies", "entreprise")["entreprise"])
+    body = docx_text(render(cli, workdir, "securite", text, "--copies", "entreprise")["entreprise"])
     assert "Travaux réglementés (article 10) : dérogation de l'inspection du travail du 3 novembre 2025." in body
     for value in ("Utilisation d'un pont élévateur", "Pont élévateur 2 colonnes", "Karim Benali, chef d'atelier"):
         assert value in body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 from .i18n import Lang, Msg
 
@@ -49,6 +49,21 @@ class ConvgenError(Exception):
 
 def _msg(text: Said) -> Msg:
     return text if isinstance(text, Msg) else Msg(text, text)
+
+
+class Bilingual:
+    """Mixin of an exception of a library's kind (Jinja's, OSError, …) that carries its text
+    in both languages as `said`; its message, as the library shows it, is the French one.
+    Later arguments go to the library's exception as they are."""
+
+    def __init__(self, said: Msg, *more: Any) -> None:
+        super().__init__(said.fr, *more)  # type: ignore[call-arg]
+        self.said = said
+        self._more = more
+
+    def __reduce__(self):
+        # Rebuilt from the same arguments when it crosses from a worker process.
+        return (type(self), (self.said, *self._more))
 
 
 class UsageError(ConvgenError):

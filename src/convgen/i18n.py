@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -17,6 +18,11 @@ class Msg(NamedTuple):
 
     def get(self, lang: Lang) -> str:
         return self.en if lang == "en" else self.fr
+
+    def join(self, pieces: Iterable[Msg]) -> Msg:
+        """The pieces with this text between them, in each language (as str.join)."""
+        pieces = list(pieces)
+        return Msg(self.fr.join(piece.fr for piece in pieces), self.en.join(piece.en for piece in pieces))
 
     def fill(self, **values: object) -> Msg:
         """Both texts with their {placeholders} filled (values may be Msg themselves)."""
@@ -94,6 +100,11 @@ def hours_text(minutes: int) -> Msg:
 def euros(amount: Decimal) -> Msg:
     """An amount as a message reads it: « 4,50 € » / « €4.50 »."""
     return Msg(f"{amount:.2f} €".replace(".", ","), f"€{amount:.2f}")
+
+
+def number(value: int) -> Msg:
+    """« 10 000 » / "10,000"."""
+    return Msg(f"{value:,}".replace(",", " "), f"{value:,}")
 
 
 def plural(count: int, one: str, many: str, lang: Lang = "fr") -> str:

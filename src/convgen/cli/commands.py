@@ -256,10 +256,12 @@ def validate(
     """Vérifie le format, la cohérence et les règles légales de conventions."""
     from convgen.cli.line import output
     from convgen.cli.report import M_NOTHING, dumps, github_lines, print_text, summary_line
+    from convgen.pipeline.batch import Options
     from convgen.pipeline.report import json_report
     from convgen.pipeline.run import check_run
 
-    results, code = check_run(paths, lang=lang.value, strict=strict, max_size=max_size, jobs=jobs, shard_text=shard_text)
+    options = Options(lang=lang.value, strict=strict, max_size=max_size, jobs=jobs or 0)
+    results, code = check_run(paths, options, shard_text=shard_text)
     if format is ReportFormat.json:
         sys.stdout.write(dumps(json_report(results, strict)) + "\n")
     elif format is ReportFormat.github:
@@ -350,22 +352,26 @@ def render(
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
     from convgen.cli.report import RenderReporter, dumps
+    from convgen.pipeline.batch import Options, parse_copies
     from convgen.pipeline.run import Listeners, render_run
 
+    options = Options(
+        out=out,
+        format=format.value,
+        template=template,
+        copies=parse_copies(copies),
+        lang=lang.value,
+        strict=strict,
+        max_size=max_size,
+        jobs=jobs or 0,
+        report=report,
+    )
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
     try:
         run = render_run(
             paths,
-            out=out,
-            format=format.value,
-            template=template,
-            copies=copies,
-            lang=lang.value,
-            strict=strict,
-            max_size=max_size,
-            jobs=jobs,
+            options,
             shard_text=shard_text,
-            report_path=report,
             want_report=output_format is MessageFormat.json,
             listeners=Listeners(started=reporter.started, checked=reporter.checked, done=reporter.done),
         )

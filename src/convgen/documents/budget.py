@@ -16,7 +16,8 @@ from jinja2.utils import Namespace, generate_lorem_ipsum  # _PassArg: how Jinja 
 from markupsafe import Markup
 
 from convgen.documents.filters import Record, RecordPrinted
-from convgen.i18n import Msg
+from convgen.errors import Bilingual
+from convgen.i18n import Msg, number
 
 # What rendering may build. A Word document needs far less: an agreement's three documents
 # print about 60,000 characters in a few hundred steps. Each figure stops a template that
@@ -67,23 +68,11 @@ MAX_STRIP_WORK = 50_000_000
 _CHECK_EVERY = 64  # steps between two looks at the clock: each step is at most milliseconds of work
 
 
-class LimitError(TemplateRuntimeError):
+class LimitError(Bilingual, TemplateRuntimeError):
     """A template asked for more than any document needs (see the limits above).
 
     `said` tells what, in both languages; the message is the French text.
     """
-
-    def __init__(self, said: Msg) -> None:
-        super().__init__(said.fr)
-        self.said = said
-
-    def __reduce__(self):
-        return (type(self), (self.said,))
-
-
-def _number(value: int) -> Msg:
-    """10 000 / 10,000."""
-    return Msg(f"{value:,}".replace(",", " "), f"{value:,}")
 
 
 M_STEPS = Msg(
@@ -137,9 +126,9 @@ class Budget:
 
     def check(self) -> None:
         if self.steps < 0:
-            raise LimitError(M_STEPS.fill(count=_number(MAX_RENDER_STEPS)))
+            raise LimitError(M_STEPS.fill(count=number(MAX_RENDER_STEPS)))
         if self.chars < 0:
-            raise LimitError(M_CHARS.fill(count=_number(MAX_RENDER_CHARS)))
+            raise LimitError(M_CHARS.fill(count=number(MAX_RENDER_CHARS)))
         # The thread's own processor time: a busy or suspended machine does not count.
         now = time.thread_time()
         if not self.deadline:
@@ -207,7 +196,7 @@ def text_size(value: Any, limit: int = MAX_TEXT) -> int:
 
 
 def too_long(what: Msg, size: int, limit: int = MAX_TEXT) -> LimitError:
-    return LimitError(M_TOO_LONG.fill(what=what, size=_number(size), limit=_number(limit)))
+    return LimitError(M_TOO_LONG.fill(what=what, size=number(size), limit=number(limit)))
 
 
 def check_text(what: Msg, size: int) -> None:
@@ -234,13 +223,13 @@ def _percent_size(text: str | bytes, args: Any) -> int:
     index = 0
     for spec in _PERCENT.finditer(text):
         key, width, precision, conversion = spec.groups()
-        for number in (width, precision):
-            if number == "*":
+        for field in (width, precision):
+            if field == "*":
                 given = values[index] if index < len(values) else 0
                 index += 1
                 total += abs(given) if isinstance(given, int) else 0
-            elif number:
-                total += int(number) if len(number) <= 9 else MAX_TEXT + 1
+            elif field:
+                total += int(field) if len(field) <= 9 else MAX_TEXT + 1
         if conversion == "%":
             continue
         if key is not None:
@@ -260,17 +249,17 @@ def check_percent(text: str | bytes, args: Any) -> None:
 
 def check_power(left: Any, right: Any) -> None:
     if isinstance(right, int) and abs(right) > MAX_POWER:
-        raise LimitError(M_POWER.fill(power=_number(right), limit=MAX_POWER))
+        raise LimitError(M_POWER.fill(power=number(right), limit=MAX_POWER))
     if isinstance(left, int) and isinstance(right, int) and right > 0 and left.bit_length() * right > MAX_INT_BITS:
-        raise LimitError(M_BIG_NUMBER.fill(bits=_number(MAX_INT_BITS)))
+        raise LimitError(M_BIG_NUMBER.fill(bits=number(MAX_INT_BITS)))
 
 
 def check_product(left: Any, right: Any) -> None:
     for sized, count in ((left, right), (right, left)):
         if isinstance(sized, (str, bytes, list, tuple)) and isinstance(count, int) and len(sized) * count > MAX_PRODUCT:
-            raise LimitError(M_PRODUCT.fill(size=len(sized), count=count, limit=_number(MAX_PRODUCT)))
+            raise LimitError(M_PRODUCT.fill(size=len(sized), count=count, limit=number(MAX_PRODUCT)))
     if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-        raise LimitError(M_BIG_NUMBER.fill(bits=_number(MAX_INT_BITS)))
+        raise LimitError(M_BIG_NUMBER.fill(bits=number(MAX_INT_BITS)))
 
 
 def check_sum(left: Any, right: Any) -> None:
@@ -336,7 +325,7 @@ def _m_translate(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
 
 def _m_striptags(owner: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     if owner.count("<") * len(owner) > MAX_STRIP_WORK:
-        raise LimitError(M_STRIPTAGS.fill(chars=_number(len(owner)), tags=_number(owner.count("<"))))
+        raise LimitError(M_STRIPTAGS.fill(chars=number(len(owner)), tags=number(owner.count("<"))))
     return args, kwargs
 
 
@@ -389,7 +378,7 @@ class EscapeFormatter(_BoundedFormat, SandboxedEscapeFormatter):
 def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
     paragraphs, words = MAX_LIPSUM
     if isinstance(n, int) and n > paragraphs or isinstance(max, int) and max > words:
-        raise LimitError(M_LIPSUM.fill(paragraphs=paragraphs, words=_number(words)))
+        raise LimitError(M_LIPSUM.fill(paragraphs=paragraphs, words=number(words)))
     return generate_lorem_ipsum(n, html, min, max)
 
 
@@ -448,7 +437,7 @@ def _f_count(name: str) -> Any:
     def check(a: dict) -> None:
         count = a[name]
         if isinstance(count, int) and count > MAX_PRODUCT:
-            raise LimitError(M_COUNT.fill(name=name, count=_number(count), limit=_number(MAX_PRODUCT)))
+            raise LimitError(M_COUNT.fill(name=name, count=number(count), limit=number(MAX_PRODUCT)))
 
     return check
 

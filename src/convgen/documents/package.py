@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from convgen.errors import Bilingual
 from convgen.i18n import Msg
 
 # 1980-01-01 00:00:00, the earliest date a zip can hold.
@@ -39,18 +40,11 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 
 
-class PackageError(Exception):
+class PackageError(Bilingual, Exception):
     """The file is not a DOCX package convgen can read.
 
     `said` says why, in both languages; the message is the French text.
     """
-
-    def __init__(self, said: Msg) -> None:
-        super().__init__(said.fr)
-        self.said = said
-
-    def __reduce__(self):
-        return (type(self), (self.said,))
 
 
 M_TOO_MANY = Msg(

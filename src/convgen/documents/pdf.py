@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from convgen.documents.deterministic import deterministic
-from convgen.errors import ExternalToolError
+from convgen.errors import Bilingual, ExternalToolError
 from convgen.i18n import Msg
 from convgen.output.files import place, stage, temporary_folder, together
 
@@ -119,15 +119,8 @@ M_NO_XREF = Msg(
 )
 
 
-class NotRegularError(OSError):
+class NotRegularError(Bilingual, OSError):
     """What soffice left is not a regular file: refused before it is read. `said` in both languages."""
-
-    def __init__(self, said: Msg) -> None:
-        super().__init__(said.fr)
-        self.said = said
-
-    def __reduce__(self):
-        return (type(self), (self.said,))
 
 
 T = TypeVar("T")

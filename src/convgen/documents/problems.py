@@ -19,7 +19,7 @@ from convgen.documents.filters import Record, RecordPrinted
 from convgen.documents.sandbox import RecordingUndefined, Seen, compile_part, environment, parse_part, template_line
 from convgen.documents.tags import text_around
 from convgen.documents.template import M_DID_YOU_MEAN, M_IN, NOTHING, Part, part_label
-from convgen.i18n import Lang, Msg
+from convgen.i18n import Lang, Msg, number
 from convgen.text import closest
 
 M_WHERE = Msg("{label}{where} : {reason}", "{label}{where}: {reason}")
@@ -97,7 +97,7 @@ def failure_reason(error: BaseException) -> Msg:
     if isinstance(error, ZeroDivisionError):
         return M_ZERO_DIVISION
     if isinstance(error, OverflowError) and "Range too big" in message:
-        return M_RANGE.fill(count=Msg(f"{MAX_RANGE:,}".replace(",", " "), f"{MAX_RANGE:,}"))
+        return M_RANGE.fill(count=number(MAX_RANGE))
     for pattern, words in _PYTHON_MESSAGES:
         found = pattern.fullmatch(message)
         if found is not None:

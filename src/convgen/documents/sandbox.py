@@ -49,6 +49,7 @@ from convgen.documents.budget import (
     too_long,
 )
 from convgen.documents.filters import FILTERS, Record, RecordPrinted
+from convgen.errors import Bilingual
 from convgen.i18n import Msg
 from convgen.text import XML_FORBIDDEN
 
@@ -65,26 +66,12 @@ M_DEPTH = Msg(
 M_TAGS_TOO_DEEP = Msg("balises trop imbriquées", "tags nested too deeply")
 
 
-class SandboxError(SecurityError):
+class SandboxError(Bilingual, SecurityError):
     """What the sandbox refuses beyond Jinja's own checks; `said` in both languages, the message in French."""
 
-    def __init__(self, said: Msg) -> None:
-        super().__init__(said.fr)
-        self.said = said
 
-    def __reduce__(self):
-        return (type(self), (self.said,))
-
-
-class NestingError(TemplateSyntaxError):
+class NestingError(Bilingual, TemplateSyntaxError):
     """A part nested deeper than Jinja or Python can take; `said` in both languages, the message in French."""
-
-    def __init__(self, said: Msg, lineno: int | None, name: str | None) -> None:
-        super().__init__(said.fr, lineno, name)  # type: ignore[arg-type]
-        self.said = said
-
-    def __reduce__(self):
-        return (type(self), (self.said, self.lineno, self.name))
 
 
 # Filters: what input.md promises (date_fr, hours_fr, phone_fr) and a few more (docs/TEMPLATES.md).

@@ -19,7 +19,7 @@ from convgen.documents.package import Member, PackageError, outside_package, rea
 from convgen.documents.sandbox import Parsed, compile_part, environment, filter_names, parse_part
 from convgen.documents.tags import clean_tags, has_tags, text_around
 from convgen.errors import TemplateError, UsageError
-from convgen.i18n import Msg
+from convgen.i18n import Msg, number
 from convgen.text import closest
 
 MAX_TEMPLATE_BYTES = 50 << 20
@@ -410,7 +410,7 @@ def compile_parts(members: list[Member], label: str | Msg, env: Any = None, prob
         source = clean_tags(xml)
         tags += _count_tags(source)
         if tags > MAX_TAGS:
-            count = Msg(f"{MAX_TAGS:,}".replace(",", " "), f"{MAX_TAGS:,}")
+            count = number(MAX_TAGS)
             found.append(M_TOO_MANY_TAGS.fill(part=part_label(member.name), count=count))
             break
         try:

@@ -39,7 +39,7 @@ class Options:
     lang: Lang = "fr"
     strict: bool = False
     max_size: int = MAX_BYTES
-    jobs: int = 1
+    jobs: int = 1  # 0 in pipeline.run: one per processor
     render: bool = True  # False: check only (validate)
     report: Path | None = None  # --report: may be neither read nor written by the run
 
@@ -86,9 +86,7 @@ def parse_copies(text: str | None) -> tuple[str, ...] | None:
     unknown = [name for name in names if name not in known]
     if unknown or not names:
         listed = [M_KIND_COPIES.fill(kind=kind, ids=", ".join(ids)) for kind, ids in COPY_IDS.items()]
-        raise UsageError(
-            M_UNKNOWN_COPY.fill(names=", ".join(unknown) or M_NO_COPY), hint=H_COPIES.fill(copies=_joined(listed, M_SEPARATOR))
-        )
+        raise UsageError(M_UNKNOWN_COPY.fill(names=", ".join(unknown) or M_NO_COPY), hint=H_COPIES.fill(copies=M_SEPARATOR.join(listed)))
     return names
 
 
@@ -571,10 +569,6 @@ H_AGAIN = Msg("relancez ensuite la même commande : elle termine le travail.", "
 H_THEN_AGAIN = Msg("{hint} ; {again}", "{hint}; {again}")
 
 
-def _joined(pieces: Sequence[Msg], separator: Msg) -> Msg:
-    return Msg(separator.fr.join(piece.fr for piece in pieces), separator.en.join(piece.en for piece in pieces))
-
-
 def _unwritable(
     place: Path,
     error: OSError | UsageError,
@@ -594,7 +588,7 @@ def _unwritable(
         return UsageError(message, hint=hint)
     path = outcome.result.path
     if unrestored:
-        targets = _joined([M_QUOTED.fill(path=target) for target in unrestored], Msg(", ", ", "))
+        targets = Msg(", ", ", ").join(M_QUOTED.fill(path=target) for target in unrestored)
         verb = M_NOT_PUT_BACK_ONE if len(unrestored) == 1 else M_NOT_PUT_BACK_MANY
         kept = M_UNRESTORED.fill(targets=targets, verb=verb, path=path)
     else:

@@ -1,16 +1,14 @@
-"""A whole `convgen render`: the inputs of its shard checked and rendered, and what it reports."""
+"""A whole `convgen validate` or `convgen render`: the inputs of its shard checked (and rendered), and what it reports."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 from convgen.errors import Interrupted
-from convgen.i18n import Lang
-from convgen.pipeline.batch import Options, Outcome, check_all, parse_copies, render_all
+from convgen.pipeline.batch import Options, Outcome, check_all, render_all
 from convgen.pipeline.checking import FileResult
 from convgen.pipeline.report import exit_code, render_json
 from convgen.source.inputs import collect, parse_shard, shard
@@ -38,41 +36,24 @@ class Run:
 
 def render_run(
     paths: Sequence[str] | None,
+    options: Options,
     *,
-    out: Path,
-    format: str = "docx",
-    template: Path | None = None,
-    copies: str | None = None,
-    lang: Lang = "fr",
-    strict: bool = False,
-    max_size: int,
-    jobs: int | None = None,
     shard_text: str | None = None,
-    report_path: Path | None = None,
     want_report: bool = False,
     listeners: Listeners | None = None,
 ) -> Run:
-    """Checks then renders every agreement of the run's shard.
+    """Checks then renders every agreement of the run's shard; `options.jobs` 0 is one
+    process per processor. The report is built when asked for or when `options.report`
+    names its file.
 
     A signal stops it between two agreements: what was done is complete, and the run
     returns it with the signal rather than raising, so that it is reported like the rest.
     """
     listeners = listeners or Listeners()
-    wanted = parse_copies(copies)
-    selected = parse_shard(shard_text, lang)
-    everything = collect(paths, lang)
+    selected = parse_shard(shard_text, options.lang)
+    everything = collect(paths, options.lang)
     inputs = shard(everything, selected)
-    options = Options(
-        out=out,
-        format=format,
-        template=template,
-        copies=wanted,
-        lang=lang,
-        strict=strict,
-        max_size=max_size,
-        jobs=jobs or os.cpu_count() or 1,
-        report=report_path,
-    )
+    options = _with_jobs(options)
     interrupted: Interrupted | None = None
     try:
         outcomes = render_all(
@@ -81,8 +62,8 @@ def render_run(
     except Interrupted as stop:
         interrupted, outcomes = stop, stop.done
     report = None
-    if want_report or report_path is not None:
-        report = render_json(outcomes, strict, out, format, selected)
+    if want_report or options.report is not None:
+        report = render_json(outcomes, options.strict, options.out, options.format, selected)
         if interrupted is not None:
             report["render"]["interrupted"] = {
                 "signal": interrupted.signum,
@@ -93,22 +74,16 @@ def render_run(
     if interrupted is not None:
         code = interrupted.exit_code
     else:
-        code = exit_code([outcome.result for outcome in outcomes], strict)
+        code = exit_code([outcome.result for outcome in outcomes], options.strict)
     return Run(outcomes, report, interrupted, code)
 
 
-def check_run(
-    paths: Sequence[str] | None,
-    *,
-    lang: Lang = "fr",
-    strict: bool = False,
-    max_size: int,
-    jobs: int | None = None,
-    shard_text: str | None = None,
-) -> tuple[list[FileResult], int]:
+def check_run(paths: Sequence[str] | None, options: Options, *, shard_text: str | None = None) -> tuple[list[FileResult], int]:
     """`convgen validate`: every agreement of the run's shard checked, and the exit code."""
-    selected = parse_shard(shard_text, lang)
-    inputs = shard(collect(paths, lang), selected)
-    options = Options(lang=lang, strict=strict, max_size=max_size, jobs=jobs or os.cpu_count() or 1)
-    results = check_all(inputs, options)
-    return results, exit_code(results, strict)
+    inputs = shard(collect(paths, options.lang), parse_shard(shard_text, options.lang))
+    results = check_all(inputs, _with_jobs(options))
+    return results, exit_code(results, options.strict)
+
+
+def _with_jobs(options: Options) -> Options:
+    return options if options.jobs else replace(options, jobs=os.cpu_count() or 1)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
-from convgen.i18n import Lang, Msg
+from convgen.i18n import Lang, Msg, number
 from convgen.source.reader import FieldPath, decode, read_limited
 from convgen.text import dotted
 
@@ -510,9 +510,7 @@ def read_class_list(path: Path, base: Path, name: str, display: str, max_bytes: 
             M_CSV_UNREADABLE, lang, anchor, field="campaign.csv", name=name, reason=error.strerror or type(error).__name__
         )
     if len(raw) > limit:
-        return campaign_error(
-            M_CSV_TOO_BIG, lang, Location(1, 1, file=display), size=f"{path.stat().st_size:,}".replace(",", " "), limit=limit
-        )
+        return campaign_error(M_CSV_TOO_BIG, lang, Location(1, 1, file=display), size=number(path.stat().st_size).get(lang), limit=limit)
     text = decode(raw, lang)
     if isinstance(text, Finding):
         location = Location(text.line, text.column, file=display) if text.line else None
