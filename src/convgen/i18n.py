@@ -24,11 +24,15 @@ class Msg(NamedTuple):
         pieces = list(pieces)
         return Msg(self.fr.join(piece.fr for piece in pieces), self.en.join(piece.en for piece in pieces))
 
-    def fill(self, **values: object) -> Msg:
+    def fill(self, *args: object, **values: object) -> Msg:
         """Both texts with their {placeholders} filled (values may be Msg themselves)."""
         return Msg(
-            self.fr.format(**{k: v.fr if isinstance(v, Msg) else v for k, v in values.items()}),
-            self.en.format(**{k: v.en if isinstance(v, Msg) else v for k, v in values.items()}),
+            self.fr.format(
+                *(v.fr if isinstance(v, Msg) else v for v in args), **{k: v.fr if isinstance(v, Msg) else v for k, v in values.items()}
+            ),
+            self.en.format(
+                *(v.en if isinstance(v, Msg) else v for v in args), **{k: v.en if isinstance(v, Msg) else v for k, v in values.items()}
+            ),
         )
 
 

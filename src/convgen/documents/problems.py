@@ -87,7 +87,7 @@ def failure_reason(error: BaseException) -> Msg:
             for pattern, words in _SANDBOX_MESSAGES:
                 found = pattern.fullmatch(message)
                 if found is not None:
-                    said = _formatted(words, found.groups())
+                    said = words.fill(*found.groups())
                     break
         return M_FORBIDDEN.fill(what=plain(said))
     if isinstance(error, RecursionError):
@@ -101,15 +101,9 @@ def failure_reason(error: BaseException) -> Msg:
     for pattern, words in _PYTHON_MESSAGES:
         found = pattern.fullmatch(message)
         if found is not None:
-            return _formatted(words, [_TYPE_WORDS.get(group, group) for group in found.groups()])
+            return words.fill(*(_TYPE_WORDS.get(group, group) for group in found.groups()))
     kind = M_BAD_VALUE if isinstance(error, (ValueError, LookupError)) else M_BAD_OPERATION
     return M_IMPOSSIBLE.fill(kind=kind, what=plain(message))
-
-
-def _formatted(said: Msg, values: Any) -> Msg:
-    """`said` with its numbered fields filled, each value a text or one in both languages."""
-    values = [value if isinstance(value, Msg) else Msg(value, value) for value in values]
-    return Msg(said.fr.format(*(value.fr for value in values)), said.en.format(*(value.en for value in values)))
 
 
 M_A_TEXT = Msg("un texte", "a text")
