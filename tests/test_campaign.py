@@ -123,13 +123,23 @@ def test_spreadsheet_exports_are_read_whatever_the_delimiter_and_bom(cli, workdi
     assert "RC 77; bis" in docx_text(workdir / "out" / "campagne" / "n-diaye-moussa.eleve.docx")
 
 
-def test_a_class_list_not_in_utf8_is_refused_with_the_way_to_fix_it(cli, workdir: Path, campaign: Path) -> None:
+def test_a_class_list_in_windows_1252_is_read_as_french_spreadsheets_write_it(cli, workdir: Path, campaign: Path) -> None:
+    # Windows-1252 was refused; a class list may now be in it (cli.md, Rosters), accents intact.
     table = workdir / "eleves.csv"
     write_table(table, read_table(table), bom=False, encoding="cp1252")
+    result = cli("render", "campagne.yaml", "--copies", "eleve")
+    assert result.exit_code == 0, result.output
+    chloe = docx_text(workdir / "out" / "campagne" / "lefevre-chloe.eleve.docx")
+    assert "Lefèvre" in chloe and "Chloé" in chloe and "Électricienne" in chloe
+
+
+def test_a_class_list_in_utf16_is_refused_with_the_way_to_fix_it(cli, workdir: Path, campaign: Path) -> None:
+    table = workdir / "eleves.csv"
+    table.write_bytes(table.read_text(encoding="utf-8-sig").encode("utf-16"))
     result = cli("render", "campagne.yaml")
     assert result.exit_code == 1
-    assert "eleves.csv:2:" in result.stdout and "[CAMPAIGN]" in result.stdout  # the first accent is on row 2
-    assert "UTF-8" in result.stdout and "Excel" in result.stdout
+    assert "eleves.csv:1:1:" in result.stdout and "[CAMPAIGN]" in result.stdout
+    assert "UTF-16" in result.stdout and "Excel" in result.stdout
     assert not (workdir / "out").exists()
 
 
@@ -311,8 +321,8 @@ def test_a_broken_header_is_summed_up_after_a_screenful(cli, workdir: Path, camp
     [
         ("../secret.csv", "dans le dossier de la campagne"),
         ("{outside}/secret.csv", "dans le dossier de la campagne"),
-        ("/etc/passwd", "un fichier .csv, .tsv ou .txt est attendu"),
-        (".git/config", "un fichier .csv, .tsv ou .txt est attendu"),
+        ("/etc/passwd", "un fichier .csv, .tsv, .txt ou .xlsx est attendu"),
+        (".git/config", "un fichier .csv, .tsv, .txt ou .xlsx est attendu"),
         (".cache/eleves.csv", "caché"),
         ("linked.csv", "dans le dossier de la campagne"),
         ("fifo.csv", "pas un fichier ordinaire"),

@@ -20,7 +20,6 @@ from typing import Any, Protocol
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
 from convgen.source.classlist import (
-    DELIMITERS,
     ClassList,
     Room,
     Table,
@@ -31,6 +30,7 @@ from convgen.source.classlist import (
     row_values,
 )
 from convgen.source.reader import M_UNREADABLE, MAX_BYTES, Document, FieldPath, SourceMap, load_path
+from convgen.source.tables import DELIMITERS
 from convgen.text import closest, dotted
 
 KEY = "campaign"
@@ -49,8 +49,8 @@ M_ROW = Msg(
     "chaque élément de « campaign.rows » doit être un bloc clé: valeur.", "each item of 'campaign.rows' must be a key: value mapping."
 )
 M_CSV_NAME = Msg(
-    "« campaign.csv » attend le nom d'un fichier CSV, par exemple « eleves.csv ».",
-    "'campaign.csv' expects a CSV file name, such as 'pupils.csv'.",
+    "« campaign.csv » attend le nom d'un fichier CSV ou XLSX, par exemple « eleves.csv ».",
+    "'campaign.csv' expects a CSV or XLSX file name, such as 'pupils.csv'.",
 )
 M_UNKNOWN_COLUMN = Msg(
     "colonne « {header} » inconnue : aucun champ de convention {kind} à ce chemin{suggestion}",
@@ -210,13 +210,14 @@ def _unknown_columns(table: Table, kind: Any, lang: Lang, fields: Fields | None)
     for path, location in table.headers:
         if not path or fields.exists(kind, path):
             continue
+        header = table.written.get(path) or dotted(path)  # NOM, not the pupil.last_name it was read as
         if len(findings) > MAX_FINDINGS:  # past a screenful, counted without a suggestion
             hidden += 1
             continue
         close = closest(str(path[-1]), fields.names(kind, path[:-1]))
         suggestion = M_DID_YOU_MEAN.get(lang).format(name=dotted((*path[:-1], close))) if close else "."
         findings.append(
-            campaign_error(M_UNKNOWN_COLUMN, lang, location, field=dotted(path), header=dotted(path), kind=kind, suggestion=suggestion)
+            campaign_error(M_UNKNOWN_COLUMN, lang, location, field=dotted(path), header=header, kind=kind, suggestion=suggestion)
         )
     return capped(findings, lang, hidden)
 
@@ -310,11 +311,13 @@ def _csv_rows(
         return [], [campaign_error(M_DELIMITER, lang, doc.source.values.get((KEY, "delimiter")), field="campaign.delimiter")]
     path = base / name
     display = path.as_posix() if base.as_posix() not in ("", ".") else name
-    text = read_class_list(path, base, name, display, max_bytes, lang, anchor)
-    if isinstance(text, Finding):
-        return [], [text]
+    decoded = read_class_list(path, base, name, display, max_bytes, lang, anchor)
+    if isinstance(decoded, Finding):
+        return [], [decoded]
     quotes[display] = ClassList()
-    table = parse_table(text, display, delimiter, lang, room, quotes[display].lines)
+    person = "worker" if shared.get("kind") == "immersion" else "pupil"  # whom a school export's NOM, PRENOM… name
+    # A workbook's sheet comes as `;`-separated text, whatever campaign.delimiter says.
+    table = parse_table(decoded.text, display, decoded.delimiter or delimiter, lang, room, quotes[display].lines, person)
     if isinstance(table, list):
         return [], table
     unknown = _unknown_columns(table, shared.get("kind"), lang, fields)

@@ -1,5 +1,6 @@
-"""Class lists: the CSV a campaign names, read as the school's systems and spreadsheets write
-it (`;`, `,` or tab, dd/mm/yyyy dates, oui/non), one agreement's values per row.
+"""Class lists: the CSV or XLSX a campaign names, read as the school's systems and spreadsheets
+write it (UTF-8 or Windows-1252, `;`, `,` or tab, dd/mm/yyyy dates, oui/non), one agreement's
+values per row; a school export's own headers (NOM, Prénom, DATE NAISS…) name the pupil's fields.
 
 Linear in rows and columns, refused past its limits before the rest is held in memory, and
 quoting one cell at a time: a row holds a pupil's name, birth date, family and address.
@@ -7,23 +8,29 @@ quoting one cell at a time: a row holds a pupil's name, birth date, family and a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections import deque
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, replace
-from itertools import accumulate, islice, tee
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg, number
-from convgen.source.reader import FieldPath, decode, read_limited
+from convgen.source.reader import FieldPath, read_limited
+from convgen.source.tables import (
+    OLD_SPREADSHEETS,
+    TABLE_SUFFIXES,
+    XLSX_INFLATION,
+    Broken,
+    Decoded,
+    TableError,
+    header_role,
+    records,
+    sniff,
+    starts,
+    table_text,
+)
 from convgen.text import dotted
-
-DELIMITERS = (";", ",", "\t")
-
 
 MAX_ROWS = 10_000
 """Pupils of one campaign, inline rows and class list together."""
@@ -67,12 +74,13 @@ _CSV_WHY = {
         "un fichier ou dossier caché (nom commençant par un point) n'est pas lu",
         "a hidden file or folder (name starting with a dot) is not read",
     ),
-    "suffix": Msg("un fichier .csv, .tsv ou .txt est attendu", "a .csv, .tsv or .txt file is expected"),
+    "suffix": Msg("un fichier .csv, .tsv, .txt ou .xlsx est attendu", "a .csv, .tsv, .txt or .xlsx file is expected"),
+    "spreadsheet": Msg(
+        "un classeur .xls ou .ods n'est pas lu : enregistrez-le en .xlsx ou en CSV",
+        "an .xls or .ods workbook is not read: save it as .xlsx or CSV",
+    ),
     "special": Msg("ce n'est pas un fichier ordinaire", "it is not a regular file"),
 }
-
-
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
 M_MORE = Msg(
@@ -90,10 +98,7 @@ M_CSV_TOO_BIG = Msg(
 )
 
 
-M_CSV_ENCODING = Msg(
-    "{problem} Dans Excel : « Enregistrer sous » → « CSV UTF-8 (délimité par des virgules) » ; dans LibreOffice : jeu de caractères « Unicode (UTF-8) ».",
-    "{problem} In Excel: 'Save as' → 'CSV UTF-8 (comma delimited)'; in LibreOffice: character set 'Unicode (UTF-8)'.",
-)
+M_CSV_TABLE = Msg("liste de classe « {name} » illisible : {problem}.", "unreadable class list '{name}': {problem}.")
 
 
 M_CSV_SYNTAX = Msg("CSV illisible : {reason}.", "unreadable CSV: {reason}.")
@@ -206,69 +211,20 @@ class Table:
     delimiter: str
     headers: list[tuple[FieldPath, Location]]
     rows: list[_Record]
+    # The header as written of a column named by a school export's name (NOM → pupil.last_name), for messages.
+    written: dict[FieldPath, str] = field(default_factory=dict)
 
 
-def _cell_columns(line: str, delimiter: str) -> list[int]:
-    """1-based column where each cell of a one-line record starts (quotes respected)."""
-    columns, quoted = [1], False
-    # Only quotes and delimiters matter: a regex finds them without a step per character.
-    for match in re.finditer('["' + re.escape(delimiter) + "]", line):
-        if match.group() == '"':
-            quoted = not quoted
-        elif not quoted:
-            columns.append(match.start() + 2)
-    return columns
-
-
-def _starts(line: str, values: list[str], delimiter: str, count: int) -> list[int] | None:
-    """1-based column where each of the first `count` cells starts, then where the next one
-    does (one past the line's end after the last cell); None when the line does not show
-    the record's cells (a record over several lines)."""
-    count = min(count, len(values))
-    if '"' not in line:  # then the cells are the line split at each delimiter
-        return list(accumulate((len(value) + 1 for value in islice(values, count)), initial=1))
-    starts = _cell_columns(line, delimiter)
-    if len(starts) != len(values):
-        return None
-    starts.append(len(line) + 2)
-    return starts[: count + 1]
-
-
-class _Broken(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line, self.reason = line, reason
-
-
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, str, list[str]]]:
-    """Each record but empty lines, with the number and text of its first line, read one at
-    a time: a list past a limit is refused at that row, before the rest is held in memory."""
-    # The reader reads the lines; `follow` passes them again, at C speed, to give a record's
-    # first line: a list of 16 MiB may be nothing but empty lines.
-    feed, follow = tee(io.StringIO(text, newline=""))
-    reader = csv.reader(feed, delimiter=delimiter, strict=True)
-    passed = last = 0  # lines `follow` has passed; lines read before the record in hand
-    try:
-        for values in reader:
-            if values:
-                first = next(islice(follow, last - passed, None), "")
-                passed = last + 1
-                yield last + 1, first.rstrip("\r\n"), values
-            elif last - passed > 4096:  # tee holds what `follow` has not passed yet
-                deque(islice(follow, last - passed), maxlen=0)
-                passed = last
-            last = reader.line_num
-    except csv.Error as error:
-        raise _Broken(reader.line_num or 1, str(error)) from None
-
-
-def _sniff(header_line: str) -> str:
-    plain = '"' not in header_line
-    counts = {
-        delimiter: header_line.count(delimiter) + 1 if plain else len(_cell_columns(header_line, delimiter)) for delimiter in DELIMITERS
-    }
-    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] > 1 else ","
+# A school export's columns, by their roles (tables.HEADER_NAMES), as fields of the agreement's
+# person; MEF, a code no agreement holds, is read as no field.
+_ROLE_FIELDS = {
+    "last_name": "last_name",
+    "first_name": "first_name",
+    "birth_date": "birth_date",
+    "class_name": "class",
+    "ine": "ine",
+    "email": "email",
+}
 
 
 def _header_path(text: str) -> FieldPath | None:
@@ -305,17 +261,29 @@ class Room(NamedTuple):
         return campaign_error(M_TOO_MANY_ROWS, lang, location, field=field, limit=MAX_ROWS)
 
 
-def parse_table(text: str, display: str, delimiter: str | None, lang: Lang, room: Room, quoted: dict[int, str]) -> Table | list[Finding]:
+def _column_path(name: str, person: str) -> FieldPath | None:
+    """A header's path: a school export's name (NOM, Prénom, DATE NAISS) is the person's field,
+    and takes precedence, since no agreement has a top-level key such as `nom`; else the
+    dotted path it writes. () for a column read as no field; None for an invalid header."""
+    role = header_role(name) if "." not in name else None
+    if role is not None:
+        return (person, _ROLE_FIELDS[role]) if role in _ROLE_FIELDS else ()
+    return _header_path(name)
+
+
+def parse_table(
+    text: str, display: str, delimiter: str | None, lang: Lang, room: Room, quoted: dict[int, str], person: str = "pupil"
+) -> Table | list[Finding]:
     """The class list's headers and rows, the first line of each kept in `quoted` for the
-    findings to quote; refused at the first row past the campaign's room."""
+    findings to quote; refused at the first row past the campaign's room. `person` is the
+    block a school export's columns fill (`worker` in an immersion)."""
     if not text.strip():
         return [campaign_error(M_CSV_EMPTY, lang, Location(1, 1, file=display))]
-    first_line = re.match(r"[^\r\n]*", text.lstrip("\r\n"))  # the header: empty lines before it are skipped
-    delimiter = delimiter or _sniff(first_line.group() if first_line else "")
-    records = _records(text, delimiter)
+    delimiter = delimiter or sniff(text)  # from the header: empty lines before it are skipped
+    rows = records(text, delimiter)
     findings: list[Finding] = []
     try:
-        header_number, header_line, header_values = next(records)
+        header_number, header_line, header_values = next(rows)
         quoted[header_number] = header_line
         names = [value.lstrip("\ufeff").strip() for value in header_values]
         if any(names[MAX_COLUMNS:]):
@@ -323,28 +291,28 @@ def parse_table(text: str, display: str, delimiter: str | None, lang: Lang, room
             return [campaign_error(M_TOO_MANY_COLUMNS, lang, where, name=display, limit=MAX_COLUMNS)]
         # Past the limit, headers are empty: a spreadsheet's export of formatted but empty columns.
         names = names[:MAX_COLUMNS]
-        starts = _starts(header_line, header_values, delimiter, len(names))
-        header_places = [_place(header_number, starts, index, display) for index in range(len(names))]
+        places = starts(header_line, header_values, delimiter, len(names))
+        header_places = [_place(header_number, places, index, display) for index in range(len(names))]
         blank = {index for index, name in enumerate(names) if not name}
         valued: set[int] = set()  # columns without a header that hold values
         body: list[_Record] = []
         filled = 0
-        for number, line, values in records:
+        for number, line, values in rows:
             cells = [(index, value.strip()) for index, value in enumerate(values) if value and not value.isspace()]
             if not cells:
                 continue
             if len(body) >= room.left:
                 findings.append(room.refusal(lang, Location(number, 1, file=display)))
                 break
-            starts = _starts(line, values, delimiter, len(names) + 1)
+            places = starts(line, values, delimiter, len(names) + 1)
             kept, extra = [], None
             for index, value in cells:
                 if index >= len(names):  # cells come in order: the others are past the headers too
-                    extra = _place(number, starts, len(names), display)
+                    extra = _place(number, places, len(names), display)
                     break
                 if index in blank:
                     valued.add(index)
-                kept.append((index, value, _place(number, starts, index, display)))
+                kept.append((index, value, _place(number, places, index, display)))
             filled += len(kept)
             if filled > MAX_CELLS:
                 findings.append(campaign_error(M_TOO_MANY_CELLS, lang, Location(number, 1, file=display), name=display, limit=MAX_CELLS))
@@ -353,22 +321,28 @@ def parse_table(text: str, display: str, delimiter: str | None, lang: Lang, room
             body.append(_Record(number, len(values), kept, extra))
     except StopIteration:
         return [campaign_error(M_CSV_EMPTY, lang, Location(1, 1, file=display))]
-    except _Broken as broken:
+    except Broken as broken:
         return [campaign_error(M_CSV_SYNTAX, lang, Location(broken.line, 1, file=display), reason=broken.reason)]
     header_findings: list[Finding] = []
     headers: list[tuple[FieldPath, Location]] = []
     seen: dict[FieldPath, int] = {}
+    written: dict[FieldPath, str] = {}
     for index, (name, location) in enumerate(zip(names, header_places)):
         if not name:
             if index in valued:
                 header_findings.append(campaign_error(M_HEADER_EMPTY, lang, location, column=_letters(index)))
             headers.append(((), location))
             continue
-        path = _header_path(name)
+        path = _column_path(name, person)
         if path is None:
             header_findings.append(campaign_error(M_HEADER, lang, location, header=name))
             headers.append(((), location))
             continue
+        if not path:  # a column a school export has and no agreement (MEF)
+            headers.append(((), location))
+            continue
+        if "." not in name:
+            written.setdefault(path, name)
         if path in seen:
             header_findings.append(campaign_error(M_HEADER_TWICE, lang, location, field=name, header=name, first=_letters(seen[path])))
         seen.setdefault(path, index)
@@ -382,7 +356,7 @@ def parse_table(text: str, display: str, delimiter: str | None, lang: Lang, room
     for _, _, outer, inner in clashes:
         location = headers[seen[inner]][1]
         header_findings.append(campaign_error(M_HEADER_CLASH, lang, location, outer=dotted(outer), inner=dotted(inner)))
-    return capped(header_findings + findings, lang) or Table(delimiter, headers, body)
+    return capped(header_findings + findings, lang) or Table(delimiter, headers, body, written)
 
 
 def capped(findings: list[Finding], lang: Lang, hidden: int = 0) -> list[Finding]:
@@ -481,7 +455,9 @@ def _list_gaps(data: Any, path: FieldPath) -> list[FieldPath]:
 def _refusal(path: Path, base: Path) -> str | None:
     """Why a class list may not be read there, or None. A campaign comes from many hands
     (and pull requests): it must not make convgen quote lines of any file it can reach."""
-    if path.suffix.lower() not in CSV_SUFFIXES:
+    if path.suffix.lower() in OLD_SPREADSHEETS:
+        return "spreadsheet"
+    if path.suffix.lower() not in TABLE_SUFFIXES:
         return "suffix"
     try:
         resolved, folder = path.resolve(), base.resolve()
@@ -496,7 +472,10 @@ def _refusal(path: Path, base: Path) -> str | None:
     return None
 
 
-def read_class_list(path: Path, base: Path, name: str, display: str, max_bytes: int, lang: Lang, anchor: Location | None) -> str | Finding:
+def read_class_list(
+    path: Path, base: Path, name: str, display: str, max_bytes: int, lang: Lang, anchor: Location | None
+) -> Decoded | Finding:
+    """The class list's text (a workbook's first sheet as `;`-separated text), or why not."""
     limit = max_bytes * CSV_SIZE_FACTOR
     why = _refusal(path, base)
     if why is not None:
@@ -511,8 +490,12 @@ def read_class_list(path: Path, base: Path, name: str, display: str, max_bytes: 
         )
     if len(raw) > limit:
         return campaign_error(M_CSV_TOO_BIG, lang, Location(1, 1, file=display), size=number(path.stat().st_size).get(lang), limit=limit)
-    text = decode(raw, lang)
-    if isinstance(text, Finding):
-        location = Location(text.line, text.column, file=display) if text.line else None
-        return campaign_error(M_CSV_ENCODING, lang, location, problem=text.message)
-    return text
+    try:
+        # Windows-1252 is read as the class list it is, without a word: a campaign has no notes.
+        return table_text(raw, path.suffix, limit * XLSX_INFLATION)
+    except TableError as error:
+        location = Location(error.line, error.column or 1, file=display) if error.line else Location(1, 1, file=display)
+        said = M_CSV_TABLE.fill(name=display, problem=error.said)
+        if error.hinted is not None:
+            said = Msg(" ", " ").join([said, error.hinted])
+        return located("CAMPAIGN", Severity.ERROR, said.get(lang), location)  # filled already: a name may hold braces
