@@ -79,7 +79,7 @@ def median_time(command: Sequence[str], runs: int = 5, cwd: Path | None = None, 
     return median_of(lambda: run(command, cwd), runs, before)
 
 
-def interleaved_medians(commands: Sequence[Sequence[str]], runs: int = 5, cwd: Path | None = None) -> list[float]:
+def interleaved_medians(commands: Sequence[Sequence[str]], runs: int = 5, cwd: Path | None = None, ok: Sequence[int] = (0,)) -> list[float]:
     """Median wall seconds of each command, run in turn (A B C A B C …) after one round not counted.
 
     Taking turns spreads a change of the machine's load over every command alike, where
@@ -88,7 +88,7 @@ def interleaved_medians(commands: Sequence[Sequence[str]], runs: int = 5, cwd: P
     times: list[list[float]] = [[] for _ in commands]
     for index in range(runs + 1):
         for command, kept in zip(commands, times, strict=True):
-            elapsed = run(command, cwd)
+            elapsed = run(command, cwd, ok)
             if index:
                 kept.append(elapsed)
     return [statistics.median(kept) for kept in times]

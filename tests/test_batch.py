@@ -250,7 +250,7 @@ def test_the_examples_folder_renders_with_its_campaign(cli, workdir: Path) -> No
     assert result.exit_code == 0, result.output
     paths = [entry["path"] for entry in report_of(workdir / "r.json")["files"]]
     assert "examples/campagne/campagne.yaml#martin-camille" in paths and "examples/pfmp.yaml" in paths
-    assert not any("ci" in path for path in paths)  # the CI files are hidden: never taken for agreements
+    assert not any(path.startswith("examples/ci/") for path in paths)  # the CI files are hidden: never taken for agreements
 
 
 def test_the_campaign_example_is_the_starter() -> None:

@@ -61,6 +61,13 @@ class OutputFormat(str, Enum):
     pdf = "pdf"
 
 
+class StatusFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 class Kind(str, Enum):
     pfmp = "pfmp"
     immersion = "immersion"
@@ -387,6 +394,88 @@ def render(
         reporter.interrupted(stop.signum, run.outcomes, stop.total, stop.checking)
     if run.exit_code:
         raise typer.Exit(run.exit_code)
+
+
+M_XLSX_TERMINAL = Msg(
+    "un classeur XLSX ne s'affiche pas dans un terminal : donnez le fichier à écrire avec -o, par exemple -o suivi.xlsx.",
+    "an XLSX workbook cannot be shown in a terminal: name the file to write with -o, for example -o status.xlsx.",
+)
+
+
+@app.command(cls=Command)
+@handled
+def status(
+    paths: PathsArgument = None,
+    roster: Annotated[
+        Optional[list[Path]],
+        typer.Option("--roster", help="Liste de classe (CSV ou XLSX exporté de l'établissement) ; l'option se répète.", show_default=False),
+    ] = None,
+    format: Annotated[
+        StatusFormat, typer.Option("--format", help="text (défaut), json, csv (tableur français) ou xlsx (un onglet par classe).")
+    ] = StatusFormat.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire plutôt que la sortie standard.")] = None,
+    year: Annotated[
+        Optional[str],
+        typer.Option("--year", metavar="AAAA-AAAA", help="Une seule année scolaire, par exemple 2025-2026.", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Dossier des documents produits par render, dont l'état est donné.")] = Path("out"),
+    lang: LangOption = Lang.fr,
+    max_size: MaxSizeOption = MAX_BYTES,
+    jobs: JobsOption = None,
+) -> None:
+    """Le suivi de l'année : une ligne par élève et convention, rapprochée des listes de classe."""
+    from convgen.errors import UsageError
+    from convgen.pipeline.batch import Options
+    from convgen.pipeline.status import parse_year, status_run
+
+    chosen = parse_year(year)
+    if format is StatusFormat.xlsx and output is None and sys.stdout.isatty():
+        raise UsageError(M_XLSX_TERMINAL)
+    options = Options(out=out, lang=lang.value, max_size=max_size, jobs=jobs or 0)
+    result = status_run(paths, options, roster or [], chosen)
+    data: bytes | None = None
+    if format is StatusFormat.json:
+        from convgen.cli.report import dumps
+        from convgen.pipeline.status_output import json_status
+
+        data = (dumps(json_status(result, lang.value)) + "\n").encode("utf-8")
+    elif format in (StatusFormat.csv, StatusFormat.xlsx):
+        from convgen.documents.sheets import csv_bytes, xlsx_bytes
+        from convgen.pipeline.status_output import sheets
+
+        tables = sheets(result, lang.value)
+        data = csv_bytes(tables) if format is StatusFormat.csv else xlsx_bytes(tables, title="convgen status", lang=lang.value)
+    elif output is not None:
+        import io
+
+        from convgen.cli.line import PlainOutput
+        from convgen.cli.status_view import print_status
+
+        buffer = io.StringIO()
+        print_status(PlainOutput(buffer), result, lang.value, boxed=False)
+        data = buffer.getvalue().encode("utf-8")
+    else:
+        from convgen.cli.line import output as standard
+        from convgen.cli.status_view import print_status
+
+        print_status(standard(), result, lang.value, boxed=True)
+    if data is not None:
+        if output is None and format is StatusFormat.xlsx:
+            sys.stdout.flush()
+            try:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                pass
+        elif output is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            from convgen.output.files import write_user_file
+
+            write_user_file(output, data)
+            _stderr().print(f"[green]✓[/] {M_WRITTEN.get(lang.value).format(target=_escape(str(output)))}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 template_app = typer.Typer(

@@ -173,7 +173,7 @@ def _limits(agreement: Agreement, band: limits.MinorBand | None) -> Record:
     )
 
 
-def _gratification(agreement: Agreement, days: Sequence[Day], total_minutes: int) -> Record | None:
+def gratification(agreement: Agreement, days: Sequence[Day], total_minutes: int) -> Record | None:
     """What the annexe financière prints. `required` is this agreement's own (its hours in a
     school year); the rules also add the pupil's other agreements at the host in the run."""
     if agreement.kind != "pfmp":
@@ -248,7 +248,7 @@ def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Facts | N
         minor=minor,
         age=ctx.age(start),
         limits=_limits(agreement, ctx.band(start)),
-        gratification=_gratification(agreement, days, total),
+        gratification=gratification(agreement, days, total),
         findings=[_finding(f) for f in findings if f.severity is Severity.WARNING],
     )
     context["copies"] = [copy.record() for copy in copies(agreement, minor)]

@@ -41,6 +41,7 @@ class Options:
     max_size: int = MAX_BYTES
     jobs: int = 1  # 0 in pipeline.run: one per processor
     render: bool = True  # False: check only (validate)
+    summarize: bool = False  # keep each agreement's summary.Summary (status)
     report: Path | None = None  # --report: may be neither read nor written by the run
 
 
@@ -179,6 +180,10 @@ class _Worker:
                     docx = self.staging / f"{index:06d}.{copy_id}.docx"
                     docx.write_bytes(data)
                     outcome.staged.append((docx, target))
+        if options.summarize:
+            from convgen.pipeline.summary import summarize
+
+            result.summary = summarize(result)
         # Only what the report needs goes back to the parent process, and is kept.
         outcome.result = result.slim()
         return outcome
@@ -320,12 +325,17 @@ def _run(
 
 def check_all(inputs: Sequence[Input], options: Options) -> list[FileResult]:
     """Check every agreement the inputs hold, in processes as for rendering; results in input order."""
+    return [outcome.result for outcome in check_outcomes(inputs, options)]
+
+
+def check_outcomes(inputs: Sequence[Input], options: Options) -> list[Outcome]:
+    """check_all(), each result with its unit and the stem of its outputs."""
     checking = replace(options, render=False)
     units = expand(list(inputs), options.lang, options.max_size)
-    results: list[FileResult] = []
-    _run(_Worker(checking, None), units, options.jobs, None, lambda outcome: results.append(outcome.result))
-    check_across(results, options.lang)
-    return results
+    outcomes: list[Outcome] = []
+    _run(_Worker(checking, None), units, options.jobs, None, outcomes.append)
+    check_across([outcome.result for outcome in outcomes], options.lang)
+    return outcomes
 
 
 M_OUT_IS_FILE = Msg("--out « {out} » est un fichier, pas un dossier.", "--out '{out}' is a file, not a folder.")

@@ -40,6 +40,10 @@ class FileResult:
     quotes: dict[str, ClassList] = field(default_factory=dict)
     # What the rules across agreements read of it (PFMP with a consistent calendar only).
     footprint: Footprint | None = None
+    # The YAML's values as read, before the schema (dropped by slim()), and what
+    # `convgen status` keeps of the agreement (summary.Summary, made in the worker).
+    data: Any = None
+    summary: Any = None
 
     @property
     def errors(self) -> int:
@@ -86,6 +90,7 @@ class FileResult:
             self,
             agreement=None,
             context=None,
+            data=None,
             source=kept,
             quotes={
                 name: source.only({at.line for at in [*self.findings, *places] if at.file == name and at.line})
@@ -115,6 +120,7 @@ def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
     result = FileResult(path=path, findings=list(doc.findings), source=doc.source)
     if not doc.usable:
         return result
+    result.data = doc.data
     kind = doc.data.get("kind")
     result.kind = kind if isinstance(kind, str) and kind in KINDS else None
     agreement, schema_findings = validate(doc, lang)
@@ -267,4 +273,14 @@ def files_read(units: list[Unit]) -> list[Path]:
     paths = list(dict.fromkeys(unit.input.path for unit in units))
     for campaign in _campaigns.values():
         paths.extend(Path(display) for display in campaign.quotes)
+    return paths
+
+
+def sources_of(unit: Unit) -> list[Path]:
+    """The files an agreement is read from: its file, and a campaign row's class list too."""
+    paths = [unit.input.path]
+    if unit.campaign:
+        for (path, *_), campaign in _campaigns.items():
+            if path == unit.input.path:
+                paths.extend(Path(display) for display in campaign.quotes)
     return paths
