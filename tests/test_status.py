@@ -314,3 +314,18 @@ def test_a_roster_as_xlsx(cli, workdir: Path) -> None:
     states = {row["last_name"]: row["roster"]["state"] for row in rows_of(report)}
     assert states == {"Dupont": "listed", "Martin": "no_agreement"}
     assert report["rosters"][0]["encoding"] == "xlsx"
+
+
+@pytest.mark.parametrize("form", ["text", "json", "csv", "xlsx"])
+def test_written_to_a_file_the_status_prints_no_personal_data(cli, workdir: Path, form: str) -> None:
+    write(workdir, "c/a.yaml", pupil_case("Dupont", "Léa", "2009-05-14"))
+    # A pupil of the list with an impossible birth date: the finding names the cell's place, not the pupil.
+    write(workdir, "classe.csv", ROSTER_HEADER + "DUPONT;Léa;14/05/2009;1re MV A\nMARTIN;Paulin;31/02/2009;1re MV A\n")
+    result = cli("status", "c", "--roster", "classe.csv", "--format", form, "-o", f"suivi.{form}")
+    assert result.exit_code == 1, result.output  # the list has a row in error
+    assert (workdir / f"suivi.{form}").is_file()
+    leaked = [value for value in ("Dupont", "DUPONT", "Léa", "MARTIN", "Paulin", "14/05/2009") if value in result.output]
+    assert leaked == []
+    # What it comes to is said, and the cell in error, at its place, for it to be mended.
+    assert "classe.csv:3:15" in result.output and "31/02/2009" in result.output
+    assert "sans convention : 0" in result.output  # a row in error is no pupil: its finding says so

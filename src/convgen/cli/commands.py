@@ -474,6 +474,13 @@ def status(
 
             write_user_file(output, data)
             _stderr().print(f"[green]✓[/] {M_WRITTEN.get(lang.value).format(target=_escape(str(output)))}")
+        # Written elsewhere: what the run comes to, counts only, where a person or CI reads it.
+        from convgen.cli.line import output as standard
+        from convgen.cli.status_view import print_rosters, print_totals
+
+        said = standard(stderr=True)
+        print_rosters(said, result, lang.value)
+        print_totals(said, result, lang.value)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

@@ -43,7 +43,7 @@ M_ROSTER_TOTALS = Msg(
 M_TWICE = Msg("{again} : élève déjà sur la liste ({first}), ligne ignorée.", "{again}: pupil already listed ({first}), line ignored.")
 M_ROSTER_READ = Msg("liste {file} : élèves : {count} ({encoding}).", "list {file}: pupils: {count} ({encoding}).")
 M_DETAILS = Msg("détail des erreurs : convgen validate FICHIER", "details of the errors: convgen validate FILE")
-M_EMPTY = Msg("aucune convention ni élève pour cette année.", "no agreement and no pupil for this year.")
+M_EMPTY = Msg("{year} : aucune convention ni élève pour cette année.", "{year}: no agreement and no pupil for this year.")
 
 
 def _short(date: dt.date, lang: Lang) -> str:
@@ -99,16 +99,27 @@ def _groups(status: Status, lang: Lang) -> list[tuple[str, str, list[Row]]]:
 
 
 def print_status(console: Output, status: Status, lang: Lang, boxed: bool) -> None:
-    from convgen.cli.line import PlainOutput
+    """The whole status: the class lists read, a table per class, what each year comes to."""
+    print_rosters(console, status, lang)
+    print_tables(console, status, lang, boxed)
+    console.print("")
+    print_totals(console, status, lang)
 
-    titles = [french if lang == "fr" else english for _, french, english in _SHOWN]
-    keys = [key for key, _, _ in _SHOWN]
+
+def print_rosters(console: Output, status: Status, lang: Lang) -> None:
     for roster in status.rosters:
         console.print(M_ROSTER_READ.get(lang).format(file=visible(roster.file), count=len(roster.pupils), encoding=roster.encoding))
         for note in roster.notes:
             console.print(f"  {visible(note.get(lang))}")
         for finding in roster.findings:
             console.print(f"  {visible(finding.file or roster.file)}:{finding.line}:{finding.column}: {visible(finding.message)}")
+
+
+def print_tables(console: Output, status: Status, lang: Lang, boxed: bool) -> None:
+    from convgen.cli.line import PlainOutput
+
+    titles = [french if lang == "fr" else english for _, french, english in _SHOWN]
+    keys = [key for key, _, _ in _SHOWN]
     shown_year = None
     for year, name, rows in _groups(status, lang):
         if year != shown_year:
@@ -122,11 +133,14 @@ def print_status(console: Output, status: Status, lang: Lang, boxed: bool) -> No
             _boxed(console, title, titles, keys, rows, table)
         else:
             _plain(console, title, titles, table)
-    console.print("")
+
+
+def print_totals(console: Output, status: Status, lang: Lang) -> None:
+    """What each school year comes to: counts only, no pupil named."""
     for year in status.years:
         counts: dict[str, Any] = {"year": year_text(year.school_year), **year_summary(year)}
         if not year.rows:
-            console.print(f"{counts['year']} : {M_EMPTY.get(lang)}" if lang == "fr" else f"{counts['year']}: {M_EMPTY.get(lang)}")
+            console.print(M_EMPTY.get(lang).format(year=counts["year"]))
             continue
         console.print(M_TOTALS.get(lang).format(**counts))
         if status.rosters:

@@ -43,10 +43,22 @@ declare(
     severity=Severity.ERROR,
     kinds=ALL_KINDS,
     group=GROUP,
-    applies_to=Msg("campagne (campaign, liste de classe CSV)", "campaign (campaign, CSV class list)"),
+    applies_to=Msg("campagne (campaign, liste de classe CSV ou XLSX)", "campaign (campaign, CSV or XLSX class list)"),
     limit=Msg(
-        "la liste de classe existe, est en UTF-8, ses en-têtes sont des chemins de champs uniques ; pas plus de cellules que d'en-têtes",
-        "the class list exists, is UTF-8, its headers are unique field paths; no more cells than headers",
+        "la liste de classe existe et se lit (CSV en UTF-8 ou Windows-1252, XLSX), ses en-têtes sont des chemins de champs uniques ou des en-têtes d'export (NOM, PRENOM, DATE NAISS…) ; pas plus de cellules que d'en-têtes",
+        "the class list exists and can be read (CSV in UTF-8 or Windows-1252, XLSX), its headers are unique field paths or export headers (NOM, PRENOM, DATE NAISS…); no more cells than headers",
+    ),
+)
+
+declare(
+    id="ROSTER",
+    severity=Severity.ERROR,
+    kinds=ALL_KINDS,
+    group=GROUP,
+    applies_to=Msg("liste de classe de `convgen status --roster`", "class list of `convgen status --roster`"),
+    limit=Msg(
+        "chaque élève de la liste a un nom, un prénom et une date de naissance qui existe (JJ/MM/AAAA, AAAA-MM-JJ ou date du tableur)",
+        "each pupil of the list has a last name, a first name and a birth date that exists (DD/MM/YYYY, YYYY-MM-DD or a spreadsheet date)",
     ),
 )
 
