@@ -329,3 +329,16 @@ def test_written_to_a_file_the_status_prints_no_personal_data(cli, workdir: Path
     # What it comes to is said, and the cell in error, at its place, for it to be mended.
     assert "classe.csv:3:15" in result.output and "31/02/2009" in result.output
     assert "sans convention : 0" in result.output  # a row in error is no pupil: its finding says so
+
+
+def test_xlsx_keeps_a_formula_looking_name_as_text(cli, workdir: Path) -> None:
+    import openpyxl
+
+    write(workdir, "c/a.yaml", pupil_case("Dupont", "Léa", "2009-05-14"))
+    write(workdir, "classe.csv", ROSTER_HEADER + '"=HYPERLINK(""http://x"",""y"")";Eve;01/01/2009;1re MV A\n@SUM(A1);Max;02/01/2009;1re MV A\n')
+    assert cli("status", "c", "--roster", "classe.csv", "--format", "xlsx", "-o", "suivi.xlsx").exit_code == 1
+    book = openpyxl.load_workbook(workdir / "suivi.xlsx")
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    names = {cell.value for cell in cells if isinstance(cell.value, str) and "HYPERLINK" in cell.value or cell.value == "'@SUM(A1)"}
+    assert names == {"'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)"}
