@@ -335,10 +335,48 @@ def test_xlsx_keeps_a_formula_looking_name_as_text(cli, workdir: Path) -> None:
     import openpyxl
 
     write(workdir, "c/a.yaml", pupil_case("Dupont", "Léa", "2009-05-14"))
-    write(workdir, "classe.csv", ROSTER_HEADER + '"=HYPERLINK(""http://x"",""y"")";Eve;01/01/2009;1re MV A\n@SUM(A1);Max;02/01/2009;1re MV A\n')
+    write(
+        workdir,
+        "classe.csv",
+        ROSTER_HEADER + '"=HYPERLINK(""http://x"",""y"")";Eve;01/01/2009;1re MV A\n@SUM(A1);Max;02/01/2009;1re MV A\n',
+    )
     assert cli("status", "c", "--roster", "classe.csv", "--format", "xlsx", "-o", "suivi.xlsx").exit_code == 1
     book = openpyxl.load_workbook(workdir / "suivi.xlsx")
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]
     names = {cell.value for cell in cells if isinstance(cell.value, str) and "HYPERLINK" in cell.value or cell.value == "'@SUM(A1)"}
-    assert names == {"'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)"}
+    assert names == {'\'=HYPERLINK("http://x","y")', "'@SUM(A1)"}
+
+
+def test_a_file_that_is_no_agreement_is_reported_apart_and_fails(cli, workdir: Path) -> None:
+    write(workdir, "c/a.yaml", pupil_case("Dupont", "Léa", "2009-05-14"))
+    write(workdir, "c/broken.yaml", "kind: pfmp\nversion: 1\npupil: [\n")
+    report, code = status_json(cli, "c")
+    assert code == 1
+    [unplaced] = report["unplaced"]
+    assert unplaced["file"] == "c/broken.yaml" and unplaced["valid"] is False and unplaced["errors"] == ["YAML_SYNTAX"]
+    assert report["summary"]["unplaced"] == 1
+    text = cli("status", "c").stdout
+    assert "(année inconnue)" in text and "YAML_SYNTAX" in text
+
+
+def test_rows_are_in_the_order_of_a_class_list(cli, workdir: Path) -> None:
+    write(workdir, "c/a.yaml", pupil_case("Étienne", "Zoé", "2009-05-14"))
+    write(workdir, "c/b.yaml", pupil_case("Fabre", "Léo", "2009-03-02"))
+    write(workdir, "c/c.yaml", pupil_case("dupont", "Ana", "2009-01-02"))
+    report, _ = status_json(cli, "c")
+    assert [row["last_name"] for row in rows_of(report)] == ["dupont", "Étienne", "Fabre"]
+
+
+def test_the_same_status_in_one_process_or_several(cli, workdir: Path) -> None:
+    for number in range(10):
+        write(workdir, f"c/p{number}.yaml", pupil_case(f"Élève-{number}", "Léa", f"2009-05-{number + 10}"))
+    write(
+        workdir, "classe.csv", ROSTER_HEADER + "".join(f"ÉLÈVE-{number};Léa;{number + 10}/05/2009;1re MV A\n" for number in range(0, 12, 2))
+    )
+    one = cli("status", "c", "--roster", "classe.csv", "--format", "json", "--jobs", "1")
+    two = cli("status", "c", "--roster", "classe.csv", "--format", "json", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout == two.stdout
+    report = json.loads(one.stdout)
+    assert report["summary"]["listed"] == 5 and report["summary"]["without_agreement"] == 1 and report["summary"]["not_listed"] == 5

@@ -22,6 +22,7 @@ from convgen.errors import UsageError
 from convgen.findings import Severity
 from convgen.i18n import Msg
 from convgen.law.calendar import school_year
+from convgen.law.rules.across import name_key
 from convgen.pipeline.batch import Options, Outcome, check_outcomes
 from convgen.pipeline.checking import sources_of
 from convgen.pipeline.reconcile import overlaps, reconcile
@@ -94,11 +95,12 @@ class Row:
 
     @property
     def sort_key(self) -> tuple:
+        # As a list is read: "Étienne" among the E, "DUPONT" beside "Dupont".
         return (
             self.class_name is None,
-            (self.class_name or "").casefold(),
-            (self.last_name or "").casefold(),
-            (self.first_name or "").casefold(),
+            name_key(self.class_name or ""),
+            name_key(self.last_name or ""),
+            name_key(self.first_name or ""),
             self.start or dt.date.min,
             self.file or "",
         )
