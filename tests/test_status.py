@@ -344,7 +344,7 @@ def test_xlsx_keeps_a_formula_looking_name_as_text(cli, workdir: Path) -> None:
     book = openpyxl.load_workbook(workdir / "suivi.xlsx")
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]
-    names = {cell.value for cell in cells if isinstance(cell.value, str) and "HYPERLINK" in cell.value or cell.value == "'@SUM(A1)"}
+    names = {cell.value for cell in cells if isinstance(cell.value, str) and ("HYPERLINK" in cell.value or "SUM(" in cell.value)}
     assert names == {'\'=HYPERLINK("http://x","y")', "'@SUM(A1)"}
 
 

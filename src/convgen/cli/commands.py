@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -396,6 +397,27 @@ def render(
         raise typer.Exit(run.exit_code)
 
 
+def _status_bytes(result: Any, format: StatusFormat, lang: Literal["fr", "en"]) -> bytes:
+    """The status as the file `--format` asks for; text as it reads without a terminal."""
+    if format is StatusFormat.json:
+        from convgen.cli.report import dumps
+        from convgen.pipeline.status_output import json_status
+
+        return (dumps(json_status(result, lang)) + "\n").encode("utf-8")
+    if format is StatusFormat.text:
+        import io
+
+        from convgen.cli.line import PlainOutput
+        from convgen.cli.status_view import print_status
+
+        buffer = io.StringIO()
+        print_status(PlainOutput(buffer), result, lang, boxed=False)
+        return buffer.getvalue().encode("utf-8")
+    from convgen.pipeline.status_output import spreadsheet
+
+    return spreadsheet(result, format.value, lang)
+
+
 M_XLSX_TERMINAL = Msg(
     "un classeur XLSX ne s'affiche pas dans un terminal : donnez le fichier à écrire avec -o, par exemple -o suivi.xlsx.",
     "an XLSX workbook cannot be shown in a terminal: name the file to write with -o, for example -o status.xlsx.",
@@ -433,47 +455,25 @@ def status(
         raise UsageError(M_XLSX_TERMINAL)
     options = Options(out=out, lang=lang.value, max_size=max_size, jobs=jobs or 0)
     result = status_run(paths, options, roster or [], chosen)
-    data: bytes | None = None
-    if format is StatusFormat.json:
-        from convgen.cli.report import dumps
-        from convgen.pipeline.status_output import json_status
-
-        data = (dumps(json_status(result, lang.value)) + "\n").encode("utf-8")
-    elif format in (StatusFormat.csv, StatusFormat.xlsx):
-        from convgen.documents.sheets import csv_bytes, xlsx_bytes
-        from convgen.pipeline.status_output import sheets
-
-        tables = sheets(result, lang.value)
-        data = csv_bytes(tables) if format is StatusFormat.csv else xlsx_bytes(tables, title="convgen status", lang=lang.value)
-    elif output is not None:
-        import io
-
-        from convgen.cli.line import PlainOutput
-        from convgen.cli.status_view import print_status
-
-        buffer = io.StringIO()
-        print_status(PlainOutput(buffer), result, lang.value, boxed=False)
-        data = buffer.getvalue().encode("utf-8")
-    else:
+    if format is StatusFormat.text and output is None:
         from convgen.cli.line import output as standard
         from convgen.cli.status_view import print_status
 
         print_status(standard(), result, lang.value, boxed=True)
-    if data is not None:
-        if output is None and format is StatusFormat.xlsx:
-            sys.stdout.flush()
-            try:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                pass
-        elif output is None:
-            sys.stdout.write(data.decode("utf-8"))
-        else:
+    else:
+        data = _status_bytes(result, format, lang.value)
+        if output is not None:
             from convgen.output.files import write_user_file
 
             write_user_file(output, data)
             _stderr().print(f"[green]✓[/] {M_WRITTEN.get(lang.value).format(target=_escape(str(output)))}")
+        elif format is StatusFormat.xlsx:
+            sys.stdout.flush()
+            with contextlib.suppress(BrokenPipeError):  # as QuietStream does for text
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8"))
         # Written elsewhere: what the run comes to, counts only, where a person or CI reads it.
         from convgen.cli.line import output as standard
         from convgen.cli.status_view import print_rosters, print_totals

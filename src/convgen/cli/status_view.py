@@ -31,7 +31,7 @@ _UNBROKEN = frozenset({"period", "days", "documents"})
 
 M_YEAR = Msg("Année scolaire {year}", "School year {year}")
 M_CLASS = Msg("{name} ({count} {rows})", "{name} ({count} {rows})")
-M_ROWS = (Msg("ligne", "row"), Msg("lignes", "rows"))
+M_ROW, M_ROWS = Msg("ligne", "row"), Msg("lignes", "rows")
 M_TOTALS = Msg(
     "{year} : conventions : {agreements} (valides : {valid}, invalides : {invalid}) ; documents à jour : {rendered}, périmés : {stale}.",
     "{year}: agreements: {agreements} (valid: {valid}, invalid: {invalid}); documents up to date: {rendered}, stale: {stale}.",
@@ -127,7 +127,7 @@ def print_tables(console: Output, status: Status, lang: Lang, boxed: bool) -> No
             console.print(M_YEAR.get(lang).format(year=year))
             shown_year = year
         table = [[visible(_cell(row, key, lang)) for key in keys] for row in rows]
-        words = M_ROWS[0 if plural(len(rows), "1", "2", lang) == "1" else 1].get(lang)
+        words = plural(len(rows), M_ROW.get(lang), M_ROWS.get(lang), lang)
         title = M_CLASS.get(lang).format(name=visible(name), count=len(rows), rows=words)
         if boxed and not isinstance(console, PlainOutput):
             _boxed(console, title, titles, keys, rows, table)

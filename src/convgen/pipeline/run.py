@@ -53,7 +53,7 @@ def render_run(
     selected = parse_shard(shard_text, options.lang)
     everything = collect(paths, options.lang)
     inputs = shard(everything, selected)
-    options = _with_jobs(options)
+    options = with_jobs(options)
     interrupted: Interrupted | None = None
     try:
         outcomes = render_all(
@@ -81,9 +81,10 @@ def render_run(
 def check_run(paths: Sequence[str] | None, options: Options, *, shard_text: str | None = None) -> tuple[list[FileResult], int]:
     """`convgen validate`: every agreement of the run's shard checked, and the exit code."""
     inputs = shard(collect(paths, options.lang), parse_shard(shard_text, options.lang))
-    results = check_all(inputs, _with_jobs(options))
+    results = check_all(inputs, with_jobs(options))
     return results, exit_code(results, options.strict)
 
 
-def _with_jobs(options: Options) -> Options:
+def with_jobs(options: Options) -> Options:
+    """`options.jobs` 0 made one process per processor."""
     return options if options.jobs else replace(options, jobs=os.cpu_count() or 1)

@@ -10,8 +10,8 @@ writes what `rows` and `json_status` give.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -26,6 +26,7 @@ from convgen.law.rules.across import name_key
 from convgen.pipeline.batch import Options, Outcome, check_outcomes
 from convgen.pipeline.checking import sources_of
 from convgen.pipeline.reconcile import overlaps, reconcile
+from convgen.pipeline.run import with_jobs
 from convgen.pipeline.summary import Summary
 from convgen.source.inputs import collect
 
@@ -145,8 +146,7 @@ def status_run(paths: Sequence[str] | None, options: Options, rosters: Sequence[
 
         read = [read_roster(path, str(path), options.lang) for path in rosters]  # a missing one stops before any checking
     inputs = collect(paths, options.lang)
-    jobs = options.jobs or os.cpu_count() or 1
-    outcomes = check_outcomes(inputs, replace(options, render=False, summarize=True, jobs=jobs))
+    outcomes = check_outcomes(inputs, with_jobs(replace(options, render=False, summarize=True)))
     return build_status(outcomes, read, options.out, year)
 
 
@@ -234,11 +234,12 @@ def _documents(out: Path, outcome: Outcome, kind: str, valid: bool) -> tuple[str
 
 
 def _mtime(path: Path) -> float | None:
+    """When a regular file was last written; None when there is none."""
     try:
-        status = path.stat()
+        found = path.stat()
     except OSError:
         return None
-    return status.st_mtime if path.is_file() else None
+    return found.st_mtime if stat.S_ISREG(found.st_mode) else None
 
 
 def _mark_overlaps(rows: list[Row]) -> None:

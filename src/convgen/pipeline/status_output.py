@@ -248,3 +248,11 @@ def sheets(status: Status, lang: Lang) -> list[Sheet]:
     if not found:
         found.append(Sheet(NO_CLASS.get(lang), wanted, []))
     return found
+
+
+def spreadsheet(status: Status, form: str, lang: Lang) -> bytes:
+    """The status as a `csv` or an `xlsx` file."""
+    from convgen.documents.sheets import csv_bytes, xlsx_bytes
+
+    tables = sheets(status, lang)
+    return csv_bytes(tables, lang=lang) if form == "csv" else xlsx_bytes(tables, title="convgen status", lang=lang)
