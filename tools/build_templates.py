@@ -1,4 +1,5 @@
-"""Build the built-in Word templates of convgen: templates/pfmp.docx and templates/immersion.docx.
+"""Build the built-in Word templates of convgen: templates/pfmp.docx, templates/immersion.docx and
+templates/attestation.docx (the attestation de fin de PFMP).
 
 Run from the repository root:
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from docxbuilder import immersion, pfmp
+from docxbuilder import attestation, immersion, pfmp
 from docxbuilder.source import SourceError, Texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,11 +24,13 @@ OUTPUT = ROOT / "templates"
 TEXTS = Path(__file__).resolve().parent / "templates"
 
 # Each template: its name (of the text file and of the .docx) and the layout that builds it.
-DOCUMENTS = {"pfmp": pfmp.build, "immersion": immersion.build}
+DOCUMENTS = {"pfmp": pfmp.build, "immersion": immersion.build, "attestation": attestation.build}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the built-in templates (templates/pfmp.docx, templates/immersion.docx).")
+    parser = argparse.ArgumentParser(
+        description="Write the built-in templates (templates/pfmp.docx, templates/immersion.docx, templates/attestation.docx)."
+    )
     parser.add_argument("--out", type=Path, default=OUTPUT, help="folder to write them to (default: templates/)")
     parser.add_argument("--texts", type=Path, default=TEXTS, help="folder of the model texts, NAME.md (default: tools/templates/)")
     parser.add_argument(

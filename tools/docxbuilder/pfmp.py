@@ -114,6 +114,7 @@ def safety(doc, texts: Texts) -> None:
 def financial_annex(doc, texts: Texts) -> None:
     write(doc, texts.blocks("annex.finance"))
     para(doc, *texts.line("finance.gratification"), after=4)
+    write(doc, texts.blocks("finance.allowance"), paragraph=partial(para, after=4))
     write(doc, texts.blocks("finance.accommodation"), paragraph=partial(para, indent=0.6, after=2))
     write(doc, texts.blocks("finance.meals"))
     write(doc, texts.blocks("finance.transport"), paragraph=partial(para, keep_next=True, after=2))

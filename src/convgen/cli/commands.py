@@ -74,6 +74,12 @@ class Kind(str, Enum):
     immersion = "immersion"
 
 
+class TemplateKind(str, Enum):
+    pfmp = "pfmp"
+    immersion = "immersion"
+    attestation = "attestation"
+
+
 # Arguments and options several commands share, declared once.
 PathsArgument = Annotated[
     Optional[list[str]],
@@ -359,6 +365,25 @@ def render(
     ] = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
+    _render_documents(paths, format, out, template, copies, jobs, lang, strict, max_size, shard_text, report, output_format)
+
+
+def _render_documents(
+    paths: list[str] | None,
+    format: OutputFormat,
+    out: Path,
+    template: Path | None,
+    copies: str | None,
+    jobs: int | None,
+    lang: Lang,
+    strict: bool,
+    max_size: int,
+    shard_text: str | None,
+    report: Path | None,
+    output_format: MessageFormat,
+    document: str = "agreement",
+) -> None:
+    """`render` and `attest`: the same run, of the agreements or of their attestations."""
     from convgen.cli.report import RenderReporter, dumps
     from convgen.pipeline.batch import Options, parse_copies
     from convgen.pipeline.run import Listeners, render_run
@@ -373,6 +398,7 @@ def render(
         max_size=max_size,
         jobs=jobs or 0,
         report=report,
+        document=document,
     )
     reporter = RenderReporter(_stdout(), out, strict, lang.value, output_format.value)
     try:
@@ -395,6 +421,41 @@ def render(
         reporter.interrupted(stop.signum, run.outcomes, stop.total, stop.checking)
     if run.exit_code:
         raise typer.Exit(run.exit_code)
+
+
+@app.command(cls=Command)
+@handled
+def attest(
+    paths: PathsArgument = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="docx (défaut) ou pdf (avec LibreOffice).")] = OutputFormat.docx,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dossier où écrire les attestations.")] = Path("out"),
+    template: Annotated[
+        Optional[Path],
+        typer.Option("--template", help="Votre propre modèle d'attestation (voir « convgen template export attestation »)."),
+    ] = None,
+    copies: Annotated[
+        Optional[str],
+        typer.Option("--copies", help="Exemplaires à produire, séparés par des virgules (défaut : eleve,etablissement)."),
+    ] = None,
+    jobs: JobsOption = None,
+    lang: LangOption = Lang.fr,
+    strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
+    max_size: MaxSizeOption = MAX_BYTES,
+    shard_text: ShardOption = None,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", help="Écrit le rapport JSON (celui de validate --format json, plus les fichiers écrits).")
+    ] = None,
+    output_format: Annotated[
+        MessageFormat,
+        typer.Option(
+            "--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."
+        ),
+    ] = MessageFormat.text,
+) -> None:
+    """Après la période : l'attestation de fin de PFMP de chaque convention dont la section attendance est remplie."""
+    _render_documents(
+        paths, format, out, template, copies, jobs, lang, strict, max_size, shard_text, report, output_format, document="attestation"
+    )
 
 
 def _status_bytes(result: Any, format: StatusFormat, lang: Literal["fr", "en"]) -> bytes:
@@ -497,7 +558,7 @@ app.add_typer(template_app, name="template")
 @template_app.command("export", cls=Command)
 @handled
 def template_export(
-    kind: KindArgument,
+    kind: Annotated[TemplateKind, typer.Argument(help="Modèle : pfmp, immersion ou attestation (de fin de PFMP).", case_sensitive=False)],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Fichier à écrire (défaut : modele-KIND.docx).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Remplace le fichier s'il existe.")] = False,
     lang: LangOption = Lang.fr,
@@ -521,7 +582,9 @@ def template_export(
 @handled
 def template_check(
     file: Annotated[Path, typer.Argument(help="Le modèle DOCX à vérifier.")],
-    kind: Annotated[Kind, typer.Option("--kind", help="Type de convention que le modèle remplit.", case_sensitive=False)] = Kind.pfmp,
+    kind: Annotated[
+        TemplateKind, typer.Option("--kind", help="Ce que le modèle remplit : pfmp, immersion ou attestation.", case_sensitive=False)
+    ] = TemplateKind.pfmp,
     lang: LangOption = Lang.fr,
 ) -> None:
     """Vérifie un modèle : syntaxe des balises, noms inconnus, document Word valide."""

@@ -251,6 +251,12 @@ M_INTERRUPTED_CHECKING = Msg(
 )
 
 
+M_UNATTESTED = Msg(
+    "– {path} : pas encore de section attendance (absences, date de l'attestation) : pas d'attestation.",
+    "– {path}: no attendance section yet (absences, the attestation's date): no attestation.",
+)
+
+
 class RenderReporter:
     """What `convgen render` shows while it works and when it is done.
 
@@ -314,6 +320,8 @@ class RenderReporter:
             if outcome.stale:
                 files = visible(", ".join(str(path) for path in outcome.stale))
                 emit(self.console, Line(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
+        elif getattr(outcome, "unattested", False):
+            emit(self.console, Line(M_UNATTESTED.get(self.lang).format(path=visible(result.path)), style="yellow"))
 
     def stop(self) -> None:
         if self.progress is not None:

@@ -24,6 +24,8 @@ from convgen.schema.fields import Slot
 from convgen.schema.models import Agreement, Signature
 
 if TYPE_CHECKING:
+    from convgen.law.allowance import Allowance
+    from convgen.law.attendance import Presence
     from convgen.law.facts import Facts
 
 NOON = 12 * 60
@@ -52,6 +54,8 @@ def _to(label: str) -> str:
 
 
 COPY_IDS = {"pfmp": ("etablissement", "entreprise", "eleve"), "immersion": ("hote", "envoi", "travailleur")}
+ATTESTATION_COPIES = ("eleve", "etablissement")
+"""The attestation de fin de PFMP (cli.md, `attest`): the pupil's copy, and the school's."""
 _LABELS = {
     "etablissement": "l'établissement de formation",
     "entreprise": "l'entreprise ou l'organisme d'accueil",
@@ -59,6 +63,11 @@ _LABELS = {
     "envoi": "la structure qui envoie en immersion",
     "travailleur": "le travailleur stagiaire",
 }
+
+
+def attestation_copies() -> list[Copy]:
+    """The attestation is the pupil's own record, minor or not: its copy is for the pupil."""
+    return [Copy("eleve", "l'élève"), Copy("etablissement", _LABELS["etablissement"])]
 
 
 def copies(agreement: Agreement, minor: bool) -> list[Copy]:
@@ -192,14 +201,60 @@ def gratification(agreement: Agreement, days: Sequence[Day], total_minutes: int)
     return Record(required=required, minimum_hourly=minimum, hourly_amount=amount, estimated_total=total)
 
 
+def allowance_record(allowance: Allowance | None) -> Record | None:
+    """The State allowance as templates see it (input.md): the figures, and the level and ministry named in French."""
+    if allowance is None:
+        return None
+    from convgen.law.allowance import LEVELS, MINISTRIES
+
+    values = allowance.to_json()
+    return Record(**values, label=LEVELS[allowance.level].fr, ministry_label=MINISTRIES[allowance.ministry].fr)
+
+
+def attendance_record(agreement: Agreement, presence: Presence | None) -> Record | None:
+    """What the attestation prints of `attendance`: days and hours done, each absence as written."""
+    attendance = getattr(agreement, "attendance", None)
+    if attendance is None or presence is None:
+        return None
+    from convgen.law.attendance import HALF_LABELS
+
+    absences = [
+        Record(
+            date=entry.first,
+            to=entry.last,
+            half=entry.half,
+            half_label=HALF_LABELS.get(entry.half) if entry.half else None,
+            reason=entry.reason,
+            days=entry.days,
+            hours=hours(entry.minutes),
+        )
+        for entry in presence.entries
+    ]
+    return Record(
+        days_done=presence.days_done,
+        hours_done=hours(presence.minutes_done),
+        days_planned=presence.days_planned,
+        hours_planned=hours(presence.minutes_planned),
+        absent_days=presence.absent_days,
+        absent_half_days=presence.absent_half_days,
+        absences=absences,
+        gratification_paid=attendance.gratification_paid,
+        activities_done=list(attendance.activities_done or agreement.pedagogy.activities),
+        issued=model_record(attendance.issued),
+    )
+
+
 def _finding(finding: Finding) -> Record:
     return Record(rule=finding.rule, message=finding.message, field=finding.field, date=finding.date)
 
 
-def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Facts | None = None) -> dict[str, Any]:
+def build(
+    agreement: Agreement, findings: Sequence[Finding] = (), ctx: Facts | None = None, allowance: Allowance | None = None
+) -> dict[str, Any]:
     """Everything but `copy`: the agreement under its YAML names, and the computed values.
 
-    `ctx`, the rules' context of this agreement, spares computing its schedule again.
+    `ctx`, the rules' context of this agreement, spares computing its schedule again;
+    `allowance` is the State allowance the rules counted (pipeline.checking.FileResult).
     """
     from convgen.law.facts import Facts
 
@@ -250,6 +305,8 @@ def build(agreement: Agreement, findings: Sequence[Finding] = (), ctx: Facts | N
         limits=_limits(agreement, ctx.band(start)),
         gratification=gratification(agreement, days, total),
         findings=[_finding(f) for f in findings if f.severity is Severity.WARNING],
+        allowance=allowance_record(allowance),
+        attendance=attendance_record(agreement, ctx.presence),
     )
     context["copies"] = [copy.record() for copy in copies(agreement, minor)]
     return context

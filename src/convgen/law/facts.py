@@ -11,6 +11,7 @@ from functools import cached_property
 
 from convgen.i18n import Msg
 from convgen.law import limits
+from convgen.law.attendance import Presence, presence
 from convgen.law.calendar import Day, age_on, dated_schedule, public_holidays, weeks
 from convgen.schema.models import Agreement
 
@@ -66,3 +67,11 @@ class Facts:
         french = public_holidays(postal_code, period.start, period.end, "fr")
         english = public_holidays(postal_code, period.start, period.end, "en")
         return {date: Msg(name, english.get(date, name)) for date, name in french.items()}
+
+    @cached_property
+    def presence(self) -> Presence | None:
+        """Days and hours done, for a PFMP whose `attendance` is given (law/attendance.py)."""
+        attendance = getattr(self.agreement, "attendance", None)
+        if attendance is None or not self.days:
+            return None
+        return presence(self.days, attendance)

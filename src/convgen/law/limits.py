@@ -55,6 +55,7 @@ R4153_40_MEDICAL = "Code du travail, art. R4153-40 (5°)"
 ART_3 = "Convention type, art. 3 et annexe"
 ART_11 = "Convention type, art. 11"
 IMMERSION_ART_2 = "Convention type d'immersion, art. 2"
+D124_9 = "Code de l'éducation, art. D124-9 ; convention type, art. 18"
 
 _SHORT = (
     ("Code du travail, art. ", "C. trav. art. "),

@@ -42,6 +42,7 @@ class Options:
     jobs: int = 1  # 0 in pipeline.run: one per processor
     render: bool = True  # False: check only (validate)
     summarize: bool = False  # keep each agreement's summary.Summary (status)
+    document: str = "agreement"  # or "attestation" (`convgen attest`): what is rendered of each agreement
     report: Path | None = None  # --report: may be neither read nor written by the run
 
 
@@ -57,13 +58,24 @@ class Outcome:
     staged: list[tuple[Path, Path]] = field(default_factory=list)
     # An invalid agreement's documents from an earlier run, still in OUT: said, not removed.
     stale: list[Path] = field(default_factory=list)
+    # The State allowance the documents print, counted before the rest of the run was known.
+    printed: Any = None
+    # `attest`: a valid agreement without attendance, which has no attestation yet.
+    unattested: bool = False
+
+
+def suffix(options: Options, copy_id: str) -> str:
+    """`.eleve.docx`, or `.attestation.eleve.docx` for `attest` (cli.md)."""
+    middle = ".attestation" if options.document == "attestation" else ""
+    return f"{middle}.{copy_id}.{options.format}"
 
 
 def _stale(options: Options, stem: PurePosixPath) -> list[Path]:
-    from convgen.documents.context import COPY_IDS
+    from convgen.documents.context import ATTESTATION_COPIES, COPY_IDS
 
+    names = ATTESTATION_COPIES if options.document == "attestation" else [copy_id for ids in COPY_IDS.values() for copy_id in ids]
     try:
-        candidates = [output_path(options.out, stem, f".{copy_id}.{options.format}") for ids in COPY_IDS.values() for copy_id in ids]
+        candidates = [output_path(options.out, stem, suffix(options, copy_id)) for copy_id in names]
     except UsageError:
         return []
     return [path for path in candidates if path.is_file()]
@@ -99,6 +111,7 @@ class Templates:
         self._compiled: dict[str, CompiledTemplate] = {}
 
     def get(self, kind: str) -> CompiledTemplate:
+        """`kind` is an agreement's kind, or "attestation"."""
         key = "custom" if self.override is not None else kind
         if key not in self._compiled:
             from convgen.documents.template import load_template
@@ -107,17 +120,32 @@ class Templates:
         return self._compiled[key]
 
 
-def _documents(templates: Templates, result: FileResult, wanted: tuple[str, ...] | None) -> dict[str, bytes]:
-    from convgen.documents.context import build, copies
+def _documents(templates: Templates, result: FileResult, options: Options) -> dict[str, bytes]:
+    from convgen.documents.context import attestation_copies, build, copies
     from convgen.documents.rendering import render_copies
 
     agreement = result.agreement
     assert agreement is not None
-    context = build(agreement, result.findings, result.context)
-    selected = [copy for copy in copies(agreement, context["minor"]) if wanted is None or copy.id in wanted]
+    context = build(agreement, result.findings, result.context, result.allowance)
+    if options.document == "attestation":
+        kind, offered = "attestation", attestation_copies()
+    else:
+        kind, offered = agreement.kind, copies(agreement, context["minor"])
+    selected = [copy for copy in offered if options.copies is None or copy.id in options.copies]
     if not selected:
         return {}
-    return render_copies(templates.get(agreement.kind), context, selected)
+    return render_copies(templates.get(kind), context, selected)
+
+
+def _stage(outcome: Outcome, documents: dict[str, bytes], options: Options, staging: Path | None, index: int) -> None:
+    for copy_id, data in documents.items():
+        target = output_path(options.out, outcome.stem, suffix(options, copy_id))
+        if staging is None:
+            outcome.staged.append((stage(target, data), target))
+        else:
+            docx = staging / f"{index:06d}.{copy_id}.docx"
+            docx.write_bytes(data)
+            outcome.staged.append((docx, target))
 
 
 class _Stop:
@@ -170,16 +198,12 @@ class _Worker:
         result, stem = check_unit(unit, options.lang, options.max_size)
         outcome = Outcome(unit, result, stem=stem)
         if options.render and result.agreement is not None and result.valid(options.strict):
-            # Staged, not yet in OUT: the rules across agreements may still find an error.
-            documents = _documents(self.templates, result, options.copies)
-            for copy_id, data in documents.items():
-                target = output_path(options.out, stem, f".{copy_id}.{options.format}")
-                if self.staging is None:
-                    outcome.staged.append((stage(target, data), target))
-                else:
-                    docx = self.staging / f"{index:06d}.{copy_id}.docx"
-                    docx.write_bytes(data)
-                    outcome.staged.append((docx, target))
+            if options.document == "attestation" and getattr(result.agreement, "attendance", None) is None:
+                outcome.unattested = True
+            else:
+                # Staged, not yet in OUT: the rules across agreements may still find an error.
+                _stage(outcome, _documents(self.templates, result, options), options, self.staging, index)
+                outcome.printed = result.allowance
         if options.summarize:
             from convgen.pipeline.summary import summarize
 
@@ -393,11 +417,13 @@ def render_all(
                 _run(worker, units, options.jobs, started, each, stopped=lambda: stop.signum is not None)
                 check_across([outcome.result for outcome in outcomes], options.lang)
                 checking = False
-                for outcome in outcomes:
+                for index, outcome in enumerate(outcomes):
                     if not outcome.result.valid(options.strict):
                         _drop(outcome)
                         if options.render:
                             outcome.stale = _stale(options, outcome.stem)
+                    elif outcome.staged and outcome.printed != outcome.result.allowance:
+                        _render_again(worker, outcome, index)
                 if staging is None:
                     _place_all(outcomes, stop, progress)
                 else:
@@ -504,6 +530,20 @@ def _report_apart(report: Path, units: Sequence[Unit], options: Options) -> None
         stem = name_key(unit.stem)
         if wanted.startswith(stem) and wanted[len(stem) :] in suffixes:
             raise UsageError(M_REPORT_WRITTEN.get(lang).format(report=report), hint=M_REPORT_HINT.get(lang))
+
+
+def _render_again(worker: _Worker, outcome: Outcome, index: int) -> None:
+    """Documents rendered before the run's other agreements were known print the allowance of
+    their agreement alone; where the pupil's earlier agreements of the year take some of the
+    cap, they are rendered again with the run's figure. Rare: a cap met within a year."""
+    options = worker.options
+    fresh, _ = check_unit(outcome.unit, options.lang, options.max_size)
+    if fresh.agreement is None:
+        return
+    fresh.findings, fresh.allowance = outcome.result.findings, outcome.result.allowance
+    _drop(outcome)
+    _stage(outcome, _documents(worker.templates, fresh, options), options, worker.staging, index)
+    outcome.printed = fresh.allowance
 
 
 def _drop(outcome: Outcome) -> None:

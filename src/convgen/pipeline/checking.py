@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from convgen.findings import Finding, Severity
 from convgen.i18n import Lang, Msg
+from convgen.law.allowance import Allowance
 from convgen.law.facts import Facts
 from convgen.law.rules import REGISTRY, run_rules, run_rules_across
-from convgen.law.rules.across import Footprint, footprint
+from convgen.law.rules.across import Footprint, allowance_of, footprint
 from convgen.schema.models import KINDS, Agreement
 from convgen.schema.validation import validate
 from convgen.source.inputs import Input
@@ -44,6 +45,11 @@ class FileResult:
     # `convgen status` keeps of the agreement (summary.Summary, made in the worker).
     data: Any = None
     summary: Any = None
+    # The State allowance (rules/across.Allowance): the agreement's own until check_across
+    # counts the pupil's other agreements of the year; None without pupil.level.
+    allowance: Allowance | None = None
+    # Days and hours done (law/attendance.Presence.to_json), once `attendance` is given.
+    presence: dict[str, Any] | None = None
 
     @property
     def errors(self) -> int:
@@ -132,6 +138,11 @@ def check_document(doc: Document, path: str, lang: Lang = "fr") -> FileResult:
         result.findings.extend(found)
         if not any(f.is_error and REGISTRY[f.rule].group == "consistency" for f in found):
             result.footprint = footprint(result.context, path, doc.source.locate)
+            if result.footprint is not None:
+                result.allowance = allowance_of(result.footprint)
+                presence = result.context.presence
+                if presence is not None:
+                    result.presence = {**presence.to_json(), "issued": agreement.attendance.issued.date.isoformat()}  # type: ignore[union-attr]
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -141,7 +152,8 @@ def check_across(results: list[FileResult], lang: Lang = "fr") -> None:
     agreements"): the law counts some limits per pupil and host over the school year, so
     these read every agreement of the run together. Run once, after every agreement is checked."""
     found = run_rules_across([result.footprint for result in results], lang)
-    for result, extra in zip(results, found):
+    for result, (extra, allowance) in zip(results, found):
+        result.allowance = allowance
         if extra:
             result.findings.extend(extra)
             result.findings.sort(key=Finding.sort_key)

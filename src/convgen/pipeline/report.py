@@ -38,6 +38,10 @@ def file_json(result: FileResult, strict: bool = False) -> dict[str, Any]:
     }
     if result.origin is not None:
         entry["row"] = result.origin
+    if result.presence is not None:
+        entry["attendance"] = result.presence
+    if result.allowance is not None:
+        entry["allowance"] = result.allowance.to_json()
     return entry
 
 

@@ -85,6 +85,7 @@ class Row:
     gratification_total: Decimal | None = None
     allowance: Decimal | None = None
     allowance_capped: bool | None = None
+    allowance_estimate: bool | None = None  # planned days, before the attestation
     roster: str | None = None  # listed, not_listed, homonym, no_agreement; None without a class list
     roster_file: str | None = None
     roster_line: int | None = None
@@ -197,6 +198,13 @@ def _agreement_row(outcome: Outcome, out: Path) -> Row:
         row.hours_planned = (Decimal(summary.minutes_planned) / 60).quantize(Decimal("0.01"))
     row.gratification_required = summary.gratification_required
     row.gratification_hourly, row.gratification_total = summary.gratification_hourly, summary.gratification_total
+    if summary.kind == "pfmp":
+        row.attested = result.presence is not None
+        row.days_done = result.presence["days_done"] if result.presence is not None else None
+    if result.allowance is not None:
+        row.allowance = Decimal(result.allowance.amount)
+        row.allowance_capped = result.allowance.capped
+        row.allowance_estimate = result.allowance.estimate
     if summary.kind is not None:
         row.documents, stale = _documents(out, outcome, summary.kind, row.valid is True)
         row.stale_documents = [str(path) for path in stale]

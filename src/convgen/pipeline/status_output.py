@@ -50,7 +50,9 @@ def row_json(row: Row) -> dict[str, Any]:
             "hourly_amount": _number(row.gratification_hourly),
             "estimated_total": _number(row.gratification_total),
         },
-        "allowance": None if row.allowance is None else {"amount": _number(row.allowance), "capped": row.allowance_capped},
+        "allowance": None
+        if row.allowance is None
+        else {"amount": _number(row.allowance), "capped": row.allowance_capped, "estimate": row.allowance_estimate},
         "roster": None if row.roster is None else {"state": row.roster, "file": row.roster_file, "line": row.roster_line},
         "overlaps": row.overlaps,
         "homonyms": row.homonyms,
@@ -165,6 +167,7 @@ _COLUMNS = (
     ("gratification_total", "Gratification estimée", "Estimated gratification", "money"),
     ("allowance", "Allocation PFMP", "PFMP allowance", "money"),
     ("allowance_capped", "Plafond atteint", "Cap reached", "text"),
+    ("allowance_estimate", "Allocation estimée", "Allowance estimated", "text"),
     ("roster", "Liste de classe", "Class list", "text"),
     ("remarks", "Remarques", "Remarks", "text"),
 )
@@ -221,6 +224,7 @@ def cells(row: Row, lang: Lang) -> dict[str, Any]:
         "gratification_total": row.gratification_total,
         "allowance": row.allowance,
         "allowance_capped": _yes_no(row.allowance_capped, lang),
+        "allowance_estimate": _yes_no(row.allowance_estimate, lang),
         "roster": STATES[row.roster].get(lang) if row.roster else None,
         "remarks": " ; ".join(remarks(row, lang)) or None,
     }

@@ -53,6 +53,27 @@ def sample_agreements(kind: str) -> list[Any]:
     return samples
 
 
+def sample_attested() -> list[Any]:
+    """PFMP agreements closed by an attestation: with absences of each shape, and without any."""
+    from decimal import Decimal
+
+    from convgen.law.facts import Facts
+    from convgen.schema.models import Absence, Attendance, Issued
+
+    samples = []
+    for base in sample_agreements("pfmp"):
+        days = [day for day in Facts(base).days or [] if day.worked]
+        issued = Issued(place=base.host.address.city, date=days[-1].date)
+        absences = [
+            Absence(date=days[1].date, half="matin", reason="Rendez-vous médical"),
+            Absence(**{"from": days[2].date, "to": days[3].date, "reason": "Maladie"}),
+        ]
+        samples.append(base.model_copy(update={"attendance": Attendance(issued=issued)}))
+        attendance = Attendance(absences=absences, gratification_paid=Decimal("120.50"), activities_done=["Accueil"], issued=issued)
+        samples.append(base.model_copy(update={"attendance": attendance}))
+    return samples
+
+
 def check_template(path: Path, kind: str, lang: Lang = "fr") -> list[str]:
     """Every problem of a template, all together, in `lang`: what would make the package unusable
     or unsafe, syntax errors, unknown filters and names (with the Word text around and a
@@ -67,11 +88,14 @@ def check_template(path: Path, kind: str, lang: Lang = "fr") -> list[str]:
     problems = package_problems(members)
     parts = compile_parts(members, label, environment(RecordingUndefined), problems)
     compiled = CompiledTemplate(label, members, parts)
+    from convgen.documents.context import attestation_copies
+
     seen: list[Seen] = []
-    for agreement in sample_agreements(kind):
+    attestation = kind == "attestation"
+    for agreement in sample_attested() if attestation else sample_agreements(kind):
         context = build(agreement)
         compiled.budget = Budget()
-        for copy in copies(agreement, context["minor"]):
+        for copy in attestation_copies() if attestation else copies(agreement, context["minor"]):
             for part in parts.values():
                 RecordingUndefined.seen = []
                 try:

@@ -113,6 +113,26 @@ MESSAGES: dict[str, Msg] = {
         "avec mode: paid_on_site, indiquez le prix d'un repas (price)",
         "with mode: paid_on_site, give the price of a meal (price)",
     ),
+    "absence_when": Msg(
+        "une absence a soit une date (date), soit des bornes (from et to), pas les deux",
+        "an absence has either a date (date) or bounds (from and to), not both",
+    ),
+    "absence_bounds": Msg(
+        "une absence sur plusieurs jours a ses deux bornes, from et to ; pour un seul jour, écrivez date",
+        "an absence over several days has both bounds, from and to; for a single day, write date",
+    ),
+    "absence_order": Msg(
+        "absence du {start} au {end} : la fin précède le début",
+        "absence from {start} to {end}: the end comes before the start",
+    ),
+    "absence_half_range": Msg(
+        "half (matin ou apres-midi) ne s'écrit qu'avec une date seule, pas avec from et to",
+        "half (matin or apres-midi) goes with a single date only, not with from and to",
+    ),
+    "absence_half": Msg(
+        "demi-journée « {value} » non acceptée ; valeurs acceptées : matin, apres-midi",
+        "half day '{value}' is not accepted; accepted values: matin, apres-midi",
+    ),
     "bool_type": Msg("oui ou non attendu : écrivez true ou false{found}", "yes or no expected: write true or false{found}"),
 }
 

@@ -13,6 +13,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from convgen.schema.fields import MAX_PERIOD_DAYS, Amount, Bool, Email, Ine, IsoDate, Phone, PostalCode, Slot, SlotList, Text, fail
 
+LEVELS = (
+    "cap1", "cap2-1", "cap2-2", "cap3-1", "cap3-2", "cap3-3", "seconde-pro", "premiere-pro", "terminale-pro",
+    "mc3", "mc4", "bma-1", "bma-2", "bp-1", "bp-2",
+    # Levels the State's allowance data also publishes (input.md lists the ones above).
+    "bma1", "bt-1", "bt-2", "pae3", "pae4", "fcil3", "fcil4", "capa",
+)  # fmt: skip
+"""`pupil.level`: what fixes the State allowance's daily amount and yearly cap (law/allowance.py)."""
+Level = Literal[LEVELS]  # type: ignore[valid-type]
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -143,6 +152,15 @@ class Pupil(Model):
     email: Email | None = Field(None, description="Adresse électronique de l'élève (facultatif), imprimée dans l'annexe pédagogique.")
     legal_guardian: Guardian | None = Field(
         None, description="Représentant légal : obligatoire si l'élève a moins de 18 ans à une date de la période."
+    )
+    level: Level | None = Field(
+        None,
+        description=(
+            "Niveau de formation (facultatif), qui fixe l'allocation de l'État par jour de PFMP effectué : cap1 (CAP en un an), "
+            "cap2-1, cap2-2 (CAP en deux ans), cap3-1 à cap3-3 (CAP en trois ans), seconde-pro, premiere-pro, terminale-pro, "
+            "mc3, mc4 (mention complémentaire, certificat de spécialisation), bma-1, bma-2, bp-1, bp-2, et bma1, bt-1, bt-2, "
+            "pae3, pae4, fcil3, fcil4, capa. Sans niveau, l'allocation n'est pas estimée."
+        ),
     )
 
 
@@ -275,6 +293,74 @@ class Pfmp(Model):
     finance: Finance
     safety: Safety = Field(default_factory=Safety, description="Sécurité : travaux réglementés, habilitation électrique, travail de nuit.")
     signature: Signature | None = Field(None, description="Lieu et date de signature.")
+    attendance: Attendance | None = Field(
+        None, description="Après la période : absences, gratification versée, activités réalisées, et date de l'attestation."
+    )
+
+
+def _half(value: Any) -> Any:
+    """« après-midi », « Matin » read as the keys they mean."""
+    if isinstance(value, str):
+        key = value.strip().casefold().replace("è", "e").replace(" ", "-").replace("_", "-")
+        if key in ("matin", "apres-midi"):
+            return key
+        raise fail("absence_half", value=value)
+    return value
+
+
+class Absence(Model):
+    """Une absence de l'élève : un jour (date), une demi-journée (date et half) ou plusieurs jours (from et to)."""
+
+    date: IsoDate | None = Field(None, description="Jour d'absence (AAAA-MM-JJ), un jour travaillé de la convention.")
+    from_: IsoDate | None = Field(None, alias="from", description="Premier jour d'une absence de plusieurs jours.")
+    to: IsoDate | None = Field(None, description="Dernier jour d'une absence de plusieurs jours, inclus.")
+    half: Annotated[Literal["matin", "apres-midi"] | None, BeforeValidator(_half)] = Field(
+        None, description="matin ou apres-midi : une demi-journée seulement (avec date)."
+    )
+    reason: Text | None = Field(None, description="Motif (facultatif), imprimé dans l'attestation.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Absence:
+        if self.date is not None and (self.from_ is not None or self.to is not None):
+            raise fail("absence_when")
+        if self.date is None:
+            if self.from_ is None or self.to is None:
+                raise fail("absence_bounds")
+            if self.to < self.from_:
+                raise fail("absence_order", start=self.from_.isoformat(), end=self.to.isoformat())
+            if (self.to - self.from_).days + 1 > MAX_PERIOD_DAYS:
+                raise fail("period_too_long", days=(self.to - self.from_).days + 1)
+            if self.half is not None:
+                raise fail("absence_half_range")
+        return self
+
+    @property
+    def first(self) -> dt.date:
+        return self.date if self.date is not None else self.from_  # type: ignore[return-value]
+
+    @property
+    def last(self) -> dt.date:
+        return self.date if self.date is not None else self.to  # type: ignore[return-value]
+
+
+class Issued(Model):
+    """« Fait à … le … » de l'attestation."""
+
+    place: Text = Field(description="Lieu où l'attestation est faite.")
+    date: IsoDate = Field(description="Date de l'attestation : au plus tôt le dernier jour travaillé de la période.")
+
+
+class Attendance(Model):
+    """Ce qui a été effectivement fait, rempli après la période : il donne l'attestation de fin de PFMP."""
+
+    absences: list[Absence] = Field(default_factory=list, description="Absences de l'élève, sur des jours travaillés de la convention.")
+    gratification_paid: Amount | None = Field(
+        None, description="Montant total de la gratification versée, en euros (imprimé dans l'attestation ; « néant » sinon)."
+    )
+    activities_done: TextList | None = Field(
+        None, min_length=1, description="Activités réalisées (par défaut : les activités prévues, pedagogy.activities)."
+    )
+    issued: Issued = Field(description="Lieu et date de l'attestation (« Fait à … le … »).")
 
 
 class Structure(Model):

@@ -7,8 +7,9 @@ from typing import Any
 
 from convgen.findings import Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg
+from convgen.law.allowance import Allowance
 from convgen.law.facts import Facts
-from convgen.law.rules import across, adults, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
+from convgen.law.rules import across, adults, attendance, consistency, formalities, immersion, minors, pfmp  # noqa: F401  (they register their rules)
 from convgen.law.rules.across import Footprint, Peers
 from convgen.law.rules.base import REGISTRY, Hit, Rule, format_message, group_hits
 from convgen.schema.models import Agreement
@@ -75,8 +76,9 @@ MAX_PEERS = 100
 thousand times (or a hostile campaign) must not make the run quadratic."""
 
 
-def run_rules_across(footprints: Sequence[Footprint | None], lang: Lang) -> list[list[Finding]]:
-    """The findings of the rules across agreements, for each footprint in order (none for None).
+def run_rules_across(footprints: Sequence[Footprint | None], lang: Lang) -> list[tuple[list[Finding], Allowance | None]]:
+    """The findings of the rules across agreements, for each footprint in order (none for None),
+    and its State allowance, counted with the pupil's other agreements of the year.
 
     A pupil's other agreements are found through two indexes (INE; names and birth date),
     so the work grows with the run, not with its pairs.
@@ -89,16 +91,16 @@ def run_rules_across(footprints: Sequence[Footprint | None], lang: Lang) -> list
             if item.ine is not None:
                 by_ine.setdefault(item.ine, []).append(index)
     selected = rules_for("pfmp", scope="run")
-    found: list[list[Finding]] = []
+    found: list[tuple[list[Finding], Allowance | None]] = []
     for index, own in enumerate(footprints):
         if own is None:
-            found.append([])
+            found.append(([], None))
             continue
         candidates = set(by_pupil[own.pupil]).union(by_ine.get(own.ine, ()) if own.ine is not None else ())
         candidates.discard(index)
         others = [footprints[other] for other in sorted(candidates) if own.same_pupil(footprints[other])]
         peers = Peers(own, others[:MAX_PEERS])
-        found.append([finding for item in selected for finding in _run_one(item, peers, lang, own.place)])
+        found.append(([finding for item in selected for finding in _run_one(item, peers, lang, own.place)], peers.allowance))
     return found
 
 
@@ -107,6 +109,10 @@ GROUPS = {
     "common": Msg("Toute convention", "Every agreement"),
     "pfmp": Msg("Conventions de PFMP", "PFMP agreements"),
     "immersion": Msg("Conventions d'immersion", "Immersion agreements"),
+    "attendance": Msg(
+        "Après la période : l'attestation (section attendance des conventions de PFMP)",
+        "After the period: the attestation (the attendance section of PFMP agreements)",
+    ),
     "across": Msg(
         "Entre conventions (même élève, même année scolaire : toutes les conventions d'une exécution)",
         "Across agreements (same pupil, same school year: every agreement of a run)",
@@ -115,7 +121,7 @@ GROUPS = {
 
 
 # The order `convgen rules` lists the rule modules in, as rules.md does.
-_MODULES = ("consistency", "minors", "pfmp", "adults", "immersion", "formalities", "across")
+_MODULES = ("consistency", "minors", "pfmp", "adults", "immersion", "formalities", "attendance", "across")
 
 
 def _listing_order(item: Rule) -> int:

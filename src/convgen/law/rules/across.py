@@ -17,6 +17,7 @@ from functools import cached_property
 
 from convgen.findings import Location, Severity
 from convgen.i18n import Lang, Msg, date_text, euros, hours_text, plural
+from convgen.law import allowance as state_allowance
 from convgen.law import limits
 from convgen.law.calendar import school_year
 from convgen.law.rules.base import Hit, rule
@@ -30,7 +31,8 @@ GRATIFICATION = ("finance", "gratification")
 HOURLY_AMOUNT = ("finance", "gratification", "hourly_amount")
 PERIOD_START = ("period", "start")
 PERIOD_END = ("period", "end")
-PLACES = (GRATIFICATION, HOURLY_AMOUNT, PERIOD_START, PERIOD_END)
+LEVEL = ("pupil", "level")
+PLACES = (GRATIFICATION, HOURLY_AMOUNT, PERIOD_START, PERIOD_END, LEVEL)
 
 
 def school_year_text(year: int) -> str:
@@ -61,6 +63,12 @@ class Footprint:
     gratification: Decimal | None
     agricultural: bool
     places: dict[FieldPath, Location | None]
+    # The State allowance: the pupil's level, and the days it pays (done once attendance is
+    # given, else planned), counted in the school year of the first day.
+    level: str | None = None
+    allowance_days: int = 0
+    done: bool = False
+    school_year: int = 0
 
     def same_pupil(self, other: Footprint) -> bool:
         if self.ine is not None and other.ine is not None:
@@ -95,6 +103,7 @@ def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) ->
             year = school_year(day.date)
             minutes[year] = minutes.get(year, 0) + day.minutes
     gratification = agreement.finance.gratification
+    presence = ctx.presence
     return Footprint(
         path=path,
         ine=getattr(pupil, "ine", None),
@@ -109,6 +118,52 @@ def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) ->
         gratification=gratification.hourly_amount if gratification is not None else None,
         agricultural=agreement.school.agricultural,
         places={field: locate(field) for field in PLACES},
+        level=pupil.level,
+        allowance_days=presence.days_done if presence is not None else sum(1 for day in ctx.days if day.worked),
+        done=presence is not None,
+        school_year=school_year(period.start),
+    )
+
+
+def allowance_of(own: Footprint, others: Sequence[Footprint] = ()) -> state_allowance.Allowance | None:
+    """`own`'s allowance, its pupil's `others` of the same level and school year sharing the cap
+    in date order (a copy of `own` excepted); None without a level."""
+    if own.level is None:
+        return None
+    found = state_allowance.lookup(own.level, own.school_year, own.agricultural)
+    rate = found.rate
+    daily, cap = (rate.daily_amount, rate.yearly_cap) if rate is not None else (0, 0)
+    before = sorted(
+        (
+            other
+            for other in others
+            if other.level == own.level
+            and other.school_year == own.school_year
+            and not own.duplicates(other)
+            and (other.first_day, other.path) < (own.first_day, own.path)
+        ),
+        key=lambda other: (other.first_day, other.path),
+    )
+    # Paid in date order, each up to what the cap leaves: the earlier ones reach min(cap, their days' worth).
+    earlier = min(cap, sum(other.allowance_days for other in before) * daily)
+    share = state_allowance.share(own.allowance_days, daily, cap, earlier)
+    return state_allowance.Allowance(
+        level=own.level,
+        ministry="masa" if own.agricultural else "menj",
+        school_year=own.school_year,
+        daily_amount=daily,
+        days=own.allowance_days,
+        gross=share.gross,
+        earlier=share.earlier,
+        cap=cap,
+        amount=share.amount,
+        capped=share.capped,
+        unpaid_days=share.unpaid_days,
+        estimate=not own.done,
+        paid=rate is not None,
+        outdated=found.outdated,
+        table_year=found.table_year,
+        earlier_paths=tuple(other.path for other in before),
     )
 
 
@@ -136,6 +191,10 @@ class Peers:
             if total > threshold:
                 return year, total, added
         return None
+
+    @cached_property
+    def allowance(self) -> state_allowance.Allowance | None:
+        return allowance_of(self.own, self.others)
 
     @cached_property
     def gratification_required(self) -> tuple[int, int, list[tuple[Footprint, int]]] | None:
@@ -289,6 +348,14 @@ def gratification_minimum(peers: Peers) -> Iterator[Hit]:
         yield Hit(HOURLY_AMOUNT, params, related=_related(other for other, _ in added))
 
 
+M_ALLOWANCE_OUTDATED = Msg(
+    "convgen ne connaît pas encore les montants de l'allocation de l'État de l'année scolaire {year} : ceux de {known_year} "
+    "({daily}/jour, plafond {cap}) ont été appliqués ; vérifiez les montants en vigueur et mettez convgen à jour.",
+    "convgen does not know the State allowance's figures for the {year} school year yet: those of {known_year} "
+    "({daily}/day, cap {cap}) were applied; check the current figures and update convgen.",
+)
+
+
 @rule(
     id="RATE_TABLE_OUTDATED",
     severity=Severity.WARNING,
@@ -296,25 +363,89 @@ def gratification_minimum(peers: Peers) -> Iterator[Hit]:
     group="pfmp",
     scope="run",
     applies_to=Msg(
-        "convention de PFMP dont la gratification est obligatoire, sur une année que la table des plafonds ne connaît pas",
-        "PFMP agreement whose gratification is required, in a year the ceiling table does not know",
+        "convention de PFMP dont la gratification est obligatoire, ou dont l'élève a un niveau (pupil.level), "
+        "sur une année que la table datée ne connaît pas",
+        "PFMP agreement whose gratification is required, or whose pupil has a level (pupil.level), in a year the dated table does not know",
     ),
     limit=Msg(
-        "la table datée des plafonds va jusqu'à {last} : au-delà, sa dernière valeur est appliquée, avec cet avertissement",
-        "the dated ceiling table goes up to {last}: beyond it, its last figure is applied, with this warning",
-    ).fill(last=limits.CEILINGS[-1].year),
+        "la table des plafonds de la sécurité sociale va jusqu'à {last}, celle de l'allocation de l'État jusqu'à l'année scolaire {allowance} : "
+        "au-delà, leur dernière valeur est appliquée, avec cet avertissement",
+        "the social-security ceiling table goes up to {last}, the State allowance's up to the {allowance} school year: "
+        "beyond them, their last figure is applied, with this warning",
+    ).fill(last=limits.CEILINGS[-1].year, allowance=school_year_text(state_allowance.LAST_YEAR)),
     article=limits.D124_8,
     message=M_RATE_OUTDATED,
 )
 def rate_table_outdated(peers: Peers) -> Iterator[Hit]:
     own = peers.own
-    if own.gratification is None or peers.gratification_required is None:
+    if own.gratification is not None and peers.gratification_required is not None:
+        _, _, unknown = _minimum(own)
+        if unknown:
+            latest = limits.CEILINGS[-1]
+            params = {"year": unknown[0], "known_year": latest.year, "minimum": euros(latest.minimum_gratification)}
+            yield Hit(PERIOD_START, params)
+    paid = peers.allowance
+    if paid is not None and paid.outdated and paid.table_year is not None:
+        params = {
+            "year": school_year_text(paid.school_year),
+            "known_year": school_year_text(paid.table_year),
+            "daily": euros(Decimal(paid.daily_amount)),
+            "cap": euros(Decimal(paid.cap)),
+        }
+        yield Hit(LEVEL, params, message=M_ALLOWANCE_OUTDATED, article=state_allowance.ARTICLE)
+
+
+@rule(
+    id="ALLOWANCE_CAP_REACHED",
+    severity=Severity.WARNING,
+    kinds=PFMP,
+    group=GROUP,
+    scope="run",
+    applies_to=Msg(
+        "convention de PFMP dont l'élève a un niveau (pupil.level), avec ses autres conventions de la même année scolaire",
+        "PFMP agreement whose pupil has a level (pupil.level), with the pupil's other agreements of the same school year",
+    ),
+    limit=Msg(
+        "l'allocation de l'État (jours effectués × montant journalier du niveau) ne dépasse pas le plafond annuel du niveau, "
+        "moins ce qu'atteignent les conventions antérieures de l'année ; exactement au plafond : pas d'avertissement",
+        "the State allowance (days done × the level's daily amount) does not pass the level's yearly cap, less what the year's "
+        "earlier agreements reach; exactly at the cap: no warning",
+    ),
+    article=state_allowance.ARTICLE,
+    message=Msg(
+        "allocation de l'État : {days} {days_word} × {daily} = {gross}, au-delà du plafond annuel de {cap} ({level}, année scolaire "
+        "{year}){earlier} : seuls {amount} sont versés, {unpaid} ({ref}).",
+        "State allowance: {days} {days_word} × {daily} = {gross}, past the yearly cap of {cap} ({level}, {year} school year){earlier}: "
+        "only {amount} is paid, {unpaid} ({ref}).",
+    ),
+)
+def allowance_cap_reached(peers: Peers) -> Iterator[Hit]:
+    paid = peers.allowance
+    if paid is None or not paid.capped:
         return
-    _, _, unknown = _minimum(own)
-    if unknown:
-        latest = limits.CEILINGS[-1]
-        params = {"year": unknown[0], "known_year": latest.year, "minimum": euros(latest.minimum_gratification)}
-        yield Hit(PERIOD_START, params)
+    earlier = Msg("", "")
+    if paid.earlier:
+        named = _names(list(paid.earlier_paths), "fr"), _names(list(paid.earlier_paths), "en")
+        earlier = Msg(
+            f", dont {euros(Decimal(paid.earlier)).fr} déjà atteints par {named[0]}",
+            f", {euros(Decimal(paid.earlier)).en} of it already reached by {named[1]}",
+        )
+    params = {
+        "days": paid.days,
+        "days_word": Msg(plural(paid.days, "jour", "jours"), plural(paid.days, "day", "days", "en")),
+        "daily": euros(Decimal(paid.daily_amount)),
+        "gross": euros(Decimal(paid.gross)),
+        "cap": euros(Decimal(paid.cap)),
+        "level": paid.level,
+        "year": school_year_text(paid.school_year),
+        "earlier": earlier,
+        "amount": euros(Decimal(paid.amount)),
+        "unpaid": Msg(
+            f"{paid.unpaid_days} jour n'est pas payé" if paid.unpaid_days < 2 else f"{paid.unpaid_days} jours ne sont pas payés",
+            f"{paid.unpaid_days} day is unpaid" if paid.unpaid_days == 1 else f"{paid.unpaid_days} days are unpaid",
+        ),
+    }
+    yield Hit(LEVEL, params, related=paid.earlier_paths)
 
 
 @rule(
