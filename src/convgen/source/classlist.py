@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from convgen.findings import MAX_FINDINGS, Finding, Location, Severity, located
 from convgen.i18n import Lang, Msg, number
+from convgen.source.absences import AbsenceCellError, parse_absences
 from convgen.source.reader import FieldPath, read_limited
 from convgen.source.tables import (
     OLD_SPREADSHEETS,
@@ -30,7 +31,7 @@ from convgen.source.tables import (
     starts,
     table_text,
 )
-from convgen.text import dotted
+from convgen.text import dotted, shortened
 
 MAX_ROWS = 10_000
 """Pupils of one campaign, inline rows and class list together."""
@@ -266,6 +267,10 @@ def _column_path(name: str, person: str) -> FieldPath | None:
     and takes precedence, since no agreement has a top-level key such as `nom`; else the
     dotted path it writes. () for a column read as no field; None for an invalid header."""
     role = header_role(name) if "." not in name else None
+    if role == "absences":
+        return ABSENCES if person == "pupil" else ()
+    if role == "level":
+        return (person, "level") if person == "pupil" else ()
     if role is not None:
         return (person, _ROLE_FIELDS[role]) if role in _ROLE_FIELDS else ()
     return _header_path(name)
@@ -415,7 +420,14 @@ def row_values(
             places.setdefault(path[: depth + 1], row)
             firsts.setdefault(path[: depth + 1], location)
             target = target.setdefault(part, {})
-        target[path[-1]] = value = _cell_value(text)
+        if path == ABSENCES:
+            try:
+                target[path[-1]] = value = parse_absences(text)
+            except AbsenceCellError as error:
+                findings.append(campaign_error(M_ABSENCE_CELL, lang, location, field=dotted(path), part=shortened(error.part)))
+                continue
+        else:
+            target[path[-1]] = value = _cell_value(text)
         places[path] = location
         if value != text:
             written[path] = text
@@ -423,6 +435,16 @@ def row_values(
     for path in gaps:
         findings.append(campaign_error(M_LIST_GAP, lang, firsts.get(path) or places.get(path), header=dotted(path)))
     return data, places, written, findings
+
+
+ABSENCES = ("attendance", "absences")
+"""The ABSENCES column: one cell listing a pupil's absences (source/absences.py)."""
+M_ABSENCE_CELL = Msg(
+    "absence illisible « {part} » : écrivez une date (14/01/2026 ou 2026-01-14), suivie au besoin de matin ou après-midi, "
+    "ou deux dates « 19/01/2026 au 21/01/2026 », puis un motif entre parenthèses ; séparez les absences par « ; ».",
+    "unreadable absence '{part}': write a date (14/01/2026 or 2026-01-14), followed if need be by matin or après-midi, "
+    "or two dates '19/01/2026 au 21/01/2026', then a reason in parentheses; separate absences with ';'.",
+)
 
 
 _FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")

@@ -276,6 +276,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "ine": ("INE", "Numéro INE", "INE_ELEVE"),
     "mef": ("MEF", "CODE_MEF"),
     "email": ("EMAIL", "MAIL", "Courriel", "Mél", "Adresse mail", "EMAIL_ELEVE"),
+    "level": ("NIVEAU", "Niveau de formation", "LEVEL"),
+    "absences": ("ABSENCES", "Jours d'absence", "Absences PFMP"),
 }
 
 
