@@ -60,7 +60,8 @@ def test_one_row_per_agreement_with_its_figures_and_no_invented_columns(cli, wor
     assert row["documents"] == "missing"
     assert row["roster"] is None
     # Not known before the attestation and amendments: empty, not guessed.
-    assert row["attested"] is None and row["days_done"] is None and row["amendments"] is None and row["allowance"] is None
+    # Not attested yet (no attendance), no level (no allowance estimated).
+    assert row["attested"] is False and row["days_done"] is None and row["amendments"] is None and row["allowance"] is None
     assert report["summary"]["agreements"] == 1 and report["summary"]["valid"] == 1
 
 

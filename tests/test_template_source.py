@@ -55,16 +55,9 @@ def render(cli, workdir: Path, name: str, text: str, copy: str) -> Path:
 def test_each_text_parses_and_has_every_piece_its_layout_places(name: str, tmp_path: Path) -> None:
     path = build_templates.TEXTS / f"{name}.md"
     pieces = parse(path.read_text(encoding="utf-8"), path.name)
-    for key in (
-        "document.title",
-        "footer",
-        "footer.page",
-        "schedule.columns",
-        "schedule.rest",
-        "schedule.none",
-        "schedule.same",
-        "signature.caption",
-    ):
+    # The agreements have a schedule table; the attestation reports what was done instead.
+    scheduled = ("schedule.columns", "schedule.rest", "schedule.none", "schedule.same") if name != "attestation" else ("stamp.host",)
+    for key in ("document.title", "footer", "footer.page", *scheduled, "signature.caption"):
         assert key in pieces, key
     texts = Texts(pieces, path.name)
     build_templates.DOCUMENTS[name](texts, tmp_path / f"{name}.docx")  # a missing piece raises SourceError
@@ -74,10 +67,12 @@ def test_each_text_parses_and_has_every_piece_its_layout_places(name: str, tmp_p
 @pytest.mark.parametrize("name", NAMES)
 def test_a_text_without_a_piece_its_layout_needs_is_an_error_naming_it(name: str, tmp_path: Path) -> None:
     source = (build_templates.TEXTS / f"{name}.md").read_text(encoding="utf-8")
-    line = "@schedule.same idem au jour précédent\n"
+    line, key = ("@schedule.same idem au jour précédent\n", "@schedule.same")
+    if name == "attestation":
+        line, key = ("@stamp.host Cachet de l'organisme d'accueil\n", "@stamp.host")
     assert source.count(line) == 1
     texts = Texts(parse(source.replace(line, ""), f"{name}.md"), f"{name}.md")
-    with pytest.raises(SourceError, match="@schedule.same"):
+    with pytest.raises(SourceError, match=key):
         build_templates.DOCUMENTS[name](texts, tmp_path / f"{name}.docx")
 
 
@@ -114,6 +109,7 @@ def test_a_word_changed_in_a_text_reaches_the_built_document(tmp_path: Path) -> 
             ("@schedule.same idem au jour précédent", "@schedule.same comme la veille"),
         ],
         "immersion": [("@footer.page Page", "@footer.page Feuille"), ("Nom, Prénom : **{{ worker.", "Nom et prénom : **{{ worker.")],
+        "attestation": [("@stamp.host Cachet de l'organisme d'accueil", "@stamp.host Tampon de l'organisme d'accueil")],
     }
     for name, changes in edits.items():
         path = texts / f"{name}.md"
@@ -134,6 +130,9 @@ def test_a_word_changed_in_a_text_reaches_the_built_document(tmp_path: Path) -> 
     immersion = docx_text(out / "immersion.docx")
     assert "\tFeuille " in immersion and "\tPage " not in immersion
     assert "Nom et prénom :\t{{ worker.last_name }} {{ worker.first_name }}" in immersion
+
+    attestation = docx_text(out / "attestation.docx")
+    assert "Tampon de l'organisme d'accueil" in attestation and "Cachet de" not in attestation
 
 
 # The rendered documents
