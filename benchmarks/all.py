@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("render.py", "startup.py", "validate.py", "status.py", "memory.py", "pdf.py"):
+for script in ("render.py", "startup.py", "validate.py", "status.py", "attest.py", "memory.py", "pdf.py"):
     if script == "pdf.py" and shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         print("== PDF : LibreOffice absent, omis")
         continue

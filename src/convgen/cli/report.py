@@ -255,6 +255,13 @@ M_UNATTESTED = Msg(
     "– {path} : pas encore de section attendance (absences, date de l'attestation) : pas d'attestation.",
     "– {path}: no attendance section yet (absences, the attestation's date): no attestation.",
 )
+M_NO_ATTESTATION = Msg("– {path} : une immersion n'a pas d'attestation de PFMP.", "– {path}: an immersion has no PFMP attestation.")
+M_UNATTESTED_COUNT = Msg(
+    "{count} conventions sans attestation (pas encore de section attendance, ou immersion).",
+    "{count} agreements without an attestation (no attendance section yet, or an immersion).",
+)
+MAX_UNATTESTED_SHOWN = 10
+"""Agreements without attendance named one by one; past it, counted: before the period, that is all of them."""
 
 
 class RenderReporter:
@@ -271,6 +278,7 @@ class RenderReporter:
         self.live = mode == "text" and console.is_terminal
         self.progress: Any = None
         self.errors = 0
+        self.unattested = 0  # `attest`: valid agreements without an attestation
         self.started_at = time.monotonic()
 
     def started(self, total: int) -> None:
@@ -321,7 +329,10 @@ class RenderReporter:
                 files = visible(", ".join(str(path) for path in outcome.stale))
                 emit(self.console, Line(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
         elif getattr(outcome, "unattested", False):
-            emit(self.console, Line(M_UNATTESTED.get(self.lang).format(path=visible(result.path)), style="yellow"))
+            self.unattested += 1
+            if self.unattested <= MAX_UNATTESTED_SHOWN:
+                said = M_UNATTESTED if result.kind == "pfmp" else M_NO_ATTESTATION
+                emit(self.console, Line(said.get(self.lang).format(path=visible(result.path)), style="yellow"))
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -339,11 +350,17 @@ class RenderReporter:
             self.console.print(M_NOTHING.get(self.lang))
             return
         if self.live:
+            self._unattested()
             self._table(results, documents)
             return
         if len(results) != 1 or results[0].findings:
             self.console.print(Line(summary_line(results, self.strict, self.lang), style="bold").rich())
+        self._unattested()
         self.console.print(Line(_documents_line(documents, self.out, self.lang), style="bold").rich())
+
+    def _unattested(self) -> None:
+        if self.unattested > MAX_UNATTESTED_SHOWN or (self.unattested and self.live):
+            self.console.print(Line(M_UNATTESTED_COUNT.get(self.lang).format(count=self.unattested), style="yellow").rich())
 
     def interrupted(self, signum: int, outcomes: Sequence[Any], total: int, checking: bool = False) -> None:
         """Said on stderr, even with --output-format json: stdout holds the report alone."""
