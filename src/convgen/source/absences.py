@@ -14,10 +14,8 @@ import unicodedata
 from typing import Any
 
 _DATE = r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
-_ONE = re.compile(
-    rf"^(?:le\s+)?{_DATE}(?:\s+(?P<half>matin|apres-midi|apres midi|am|pm))?(?:\s*\((?P<reason>[^()]*)\))?$", re.IGNORECASE
-)
-_RANGE = re.compile(rf"^(?:du\s+)?{_DATE}\s*(?:au|\.\.|-|–|à)\s*{_DATE}(?:\s*\((?P<reason>[^()]*)\))?$", re.IGNORECASE)
+_ONE = re.compile(rf"^(?:le\s+)?{_DATE}(?:\s+(?P<half>matin|apres-midi|apres midi|am|pm))?(?:\s*\((?P<reason>[^()]*)\))?$", re.IGNORECASE)
+_RANGE = re.compile(rf"^(?:du\s+)?{_DATE}\s*(?:au|a|\.\.|-|–)\s*{_DATE}(?:\s*\((?P<reason>[^()]*)\))?$", re.IGNORECASE)
 _HALVES = {"matin": "matin", "am": "matin", "apres-midi": "apres-midi", "apres midi": "apres-midi", "pm": "apres-midi"}
 MAX_ITEMS = 400
 """Absences in one cell: a PFMP lasts weeks; more is not a list of absences."""
