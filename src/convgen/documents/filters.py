@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from jinja2 import Undefined
 from jinja2.exceptions import TemplateRuntimeError
 from markupsafe import Markup, escape
 
@@ -39,8 +40,17 @@ class Record:
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 
 
+def _blank(value: Any) -> bool:
+    """Nothing to print: null or empty. A name the template does not have stops a render there,
+    by its name; `template check` notes it and goes on, never reading it as a number or date."""
+    if isinstance(value, Undefined):
+        str(value)
+        return True
+    return value is None or value == ""
+
+
 def f_date_fr(value: Any) -> str:
-    if value is None or value == "":
+    if _blank(value):
         return ""
     if isinstance(value, dt.datetime):
         value = value.date()
@@ -54,11 +64,11 @@ def _minutes(hours: Any) -> int:
 
 
 def f_hours_fr(value: Any) -> str:
-    return "" if value is None or value == "" else i18n.hours_fr(_minutes(value))
+    return "" if _blank(value) else i18n.hours_fr(_minutes(value))
 
 
 def f_time_fr(value: Any) -> str:
-    if value is None or value == "":
+    if _blank(value):
         return ""
     if value == dt.time.max:  # how a slot ending at midnight, 24:00, is held
         hours, minutes = 24, 0
@@ -84,7 +94,7 @@ def f_phone_fr(value: Any) -> str:
 
 
 def f_euros(value: Any) -> str:
-    if value is None or value == "":
+    if _blank(value):
         return ""
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
     units, cents = f"{amount:.2f}".split(".")
