@@ -98,6 +98,18 @@ ShardOption = Annotated[
         "--shard", metavar="K/N", help="Seulement la K-ième de N parts égales des fichiers triés (matrice de CI).", show_default=False
     ),
 ]
+# `render` and `attest`: the same run, of the agreements or of their attestations.
+DocumentFormatOption = Annotated[OutputFormat, typer.Option("--format", help="docx (défaut) ou pdf (avec LibreOffice).")]
+RenderStrictOption = Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")]
+ReportOption = Annotated[
+    Optional[Path], typer.Option("--report", help="Écrit le rapport JSON (celui de validate --format json, plus les fichiers écrits).")
+]
+MessageFormatOption = Annotated[
+    MessageFormat,
+    typer.Option(
+        "--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."
+    ),
+]
 MAX_BYTES = 1 << 20  # loading.MAX_BYTES, repeated so that --help does not import the loader
 
 
@@ -338,7 +350,7 @@ def rules(
 @handled
 def render(
     paths: PathsArgument = None,
-    format: Annotated[OutputFormat, typer.Option("--format", help="docx (défaut) ou pdf (avec LibreOffice).")] = OutputFormat.docx,
+    format: DocumentFormatOption = OutputFormat.docx,
     out: Annotated[Path, typer.Option("--out", "-o", help="Dossier où écrire les documents.")] = Path("out"),
     template: Annotated[
         Optional[Path], typer.Option("--template", help="Votre propre modèle DOCX (voir « convgen template export »).")
@@ -351,18 +363,11 @@ def render(
     ] = None,
     jobs: JobsOption = None,
     lang: LangOption = Lang.fr,
-    strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
+    strict: RenderStrictOption = False,
     max_size: MaxSizeOption = MAX_BYTES,
     shard_text: ShardOption = None,
-    report: Annotated[
-        Optional[Path], typer.Option("--report", help="Écrit le rapport JSON (celui de validate --format json, plus les fichiers écrits).")
-    ] = None,
-    output_format: Annotated[
-        MessageFormat,
-        typer.Option(
-            "--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."
-        ),
-    ] = MessageFormat.text,
+    report: ReportOption = None,
+    output_format: MessageFormatOption = MessageFormat.text,
 ) -> None:
     """Vérifie, puis remplit le modèle en trois exemplaires pour chaque convention valide."""
     _render_documents(paths, format, out, template, copies, jobs, lang, strict, max_size, shard_text, report, output_format)
@@ -427,7 +432,7 @@ def _render_documents(
 @handled
 def attest(
     paths: PathsArgument = None,
-    format: Annotated[OutputFormat, typer.Option("--format", help="docx (défaut) ou pdf (avec LibreOffice).")] = OutputFormat.docx,
+    format: DocumentFormatOption = OutputFormat.docx,
     out: Annotated[Path, typer.Option("--out", "-o", help="Dossier où écrire les attestations.")] = Path("out"),
     template: Annotated[
         Optional[Path],
@@ -439,18 +444,11 @@ def attest(
     ] = None,
     jobs: JobsOption = None,
     lang: LangOption = Lang.fr,
-    strict: Annotated[bool, typer.Option("--strict", help="Les avertissements empêchent aussi le rendu (code 1).")] = False,
+    strict: RenderStrictOption = False,
     max_size: MaxSizeOption = MAX_BYTES,
     shard_text: ShardOption = None,
-    report: Annotated[
-        Optional[Path], typer.Option("--report", help="Écrit le rapport JSON (celui de validate --format json, plus les fichiers écrits).")
-    ] = None,
-    output_format: Annotated[
-        MessageFormat,
-        typer.Option(
-            "--output-format", help="Messages : text (défaut), github (annotations de CI) ou json (le rapport, sur la sortie standard)."
-        ),
-    ] = MessageFormat.text,
+    report: ReportOption = None,
+    output_format: MessageFormatOption = MessageFormat.text,
 ) -> None:
     """Après la période : l'attestation de fin de PFMP de chaque convention dont la section attendance est remplie."""
     _render_documents(
