@@ -144,7 +144,9 @@ def test_public_holidays_are_left_off_a_minor_s_schedule(cli, workdir: Path) -> 
 
 
 def test_an_adult_s_holidays_kept_in_the_schedule_are_days_done(cli, workdir: Path) -> None:
-    adult = attended({"issued": MAY_ISSUED}, {**MAY, "pupil": {"birth_date": "2000-01-01"}}, ["schedule.exceptions", "pupil.legal_guardian"])
+    adult = attended(
+        {"issued": MAY_ISSUED}, {**MAY, "pupil": {"birth_date": "2000-01-01"}}, ["schedule.exceptions", "pupil.legal_guardian"]
+    )
     write(workdir / "agreement.yaml", adult)
     result = cli("attest", "agreement.yaml", "--copies", "etablissement")
     assert result.exit_code == 0, result.output

@@ -277,27 +277,6 @@ class Signature(Model):
     date: IsoDate | None = Field(None, description="Date de signature (facultatif ; laissée en blanc sinon).")
 
 
-class Pfmp(Model):
-    """Convention de période de formation en milieu professionnel (lycée professionnel)."""
-
-    kind: Literal["pfmp"] = Field(description="Type de convention.")
-    version: Literal[1] = Field(description="Version du format de fichier.")
-    school: School
-    host: Host
-    pupil: Pupil
-    tutor: Person = Field(description="Tuteur de stage dans l'organisme d'accueil.")
-    teachers: list[Teacher] = Field(min_length=1, description="Professeur(s) chargé(s) de suivre le déroulement de la période.")
-    period: Period = Field(description="Dates de la période, bornes incluses.")
-    schedule: Schedule
-    pedagogy: Pedagogy
-    finance: Finance
-    safety: Safety = Field(default_factory=Safety, description="Sécurité : travaux réglementés, habilitation électrique, travail de nuit.")
-    signature: Signature | None = Field(None, description="Lieu et date de signature.")
-    attendance: Attendance | None = Field(
-        None, description="Après la période : absences, gratification versée, activités réalisées, et date de l'attestation."
-    )
-
-
 def _half(value: Any) -> Any:
     """« après-midi », « Matin » read as the keys they mean."""
     if isinstance(value, str):
@@ -361,6 +340,27 @@ class Attendance(Model):
         None, min_length=1, description="Activités réalisées (par défaut : les activités prévues, pedagogy.activities)."
     )
     issued: Issued = Field(description="Lieu et date de l'attestation (« Fait à … le … »).")
+
+
+class Pfmp(Model):
+    """Convention de période de formation en milieu professionnel (lycée professionnel)."""
+
+    kind: Literal["pfmp"] = Field(description="Type de convention.")
+    version: Literal[1] = Field(description="Version du format de fichier.")
+    school: School
+    host: Host
+    pupil: Pupil
+    tutor: Person = Field(description="Tuteur de stage dans l'organisme d'accueil.")
+    teachers: list[Teacher] = Field(min_length=1, description="Professeur(s) chargé(s) de suivre le déroulement de la période.")
+    period: Period = Field(description="Dates de la période, bornes incluses.")
+    schedule: Schedule
+    pedagogy: Pedagogy
+    finance: Finance
+    safety: Safety = Field(default_factory=Safety, description="Sécurité : travaux réglementés, habilitation électrique, travail de nuit.")
+    signature: Signature | None = Field(None, description="Lieu et date de signature.")
+    attendance: Attendance | None = Field(
+        None, description="Après la période : absences, gratification versée, activités réalisées, et date de l'attestation."
+    )
 
 
 class Structure(Model):
