@@ -283,7 +283,6 @@ CELL = "14/01/2026 matin ; 19/01/2026 au 20/01/2026 (maladie)"
 
 
 def test_a_campaign_s_level_and_absence_columns(cli, workdir: Path) -> None:
-    check_text(build_case("pfmp"))  # see test_a_fresh_process_reads_the_attendance_columns below
     campaign(workdir, [CELL, "demain"])
     result = cli("validate", "campagne.yaml", "--format", "json")
     assert result.exit_code == 1, result.output

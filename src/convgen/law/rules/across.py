@@ -126,7 +126,7 @@ def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) ->
 
 
 def allowance_of(own: Footprint, others: Sequence[Footprint] = ()) -> state_allowance.Allowance | None:
-    """`own`'s allowance, its pupil's `others` of the same level and school year sharing the cap
+    """`own`'s allowance, its pupil's `others` of the same level, ministry and school year sharing the cap
     in date order (a copy of `own` excepted); None without a level."""
     if own.level is None:
         return None
@@ -138,6 +138,7 @@ def allowance_of(own: Footprint, others: Sequence[Footprint] = ()) -> state_allo
             other
             for other in others
             if other.level == own.level
+            and other.agricultural == own.agricultural
             and other.school_year == own.school_year
             and not own.duplicates(other)
             and (other.first_day, other.path) < (own.first_day, own.path)
