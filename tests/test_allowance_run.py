@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, Cli, build_case, check_text, deep_merge, docx_text, other_pupil, replace_once
+from conftest import EXAMPLES, Cli, build_case, deep_merge, docx_text, other_pupil, replace_once
 from convgen.law.allowance import LEVELS, lookup
 
 ISSUED = {"place": "Lyon", "date": "2026-02-06"}
