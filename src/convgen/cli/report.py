@@ -328,7 +328,7 @@ class RenderReporter:
             if outcome.stale:
                 files = visible(", ".join(str(path) for path in outcome.stale))
                 emit(self.console, Line(M_STALE.get(self.lang).format(files=files), style="bold yellow"))
-        elif getattr(outcome, "unattested", False):
+        elif outcome.unattested:
             self.unattested += 1
             if self.unattested <= MAX_UNATTESTED_SHOWN:
                 said = M_UNATTESTED if result.kind == "pfmp" else M_NO_ATTESTATION

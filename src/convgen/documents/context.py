@@ -19,6 +19,7 @@ from convgen.documents.filters import Record
 from convgen.findings import Finding, Severity
 from convgen.i18n import WEEKDAYS_FR
 from convgen.law import limits
+from convgen.law.attendance import HALF_LABELS, half_slots, hours
 from convgen.law.calendar import Day, school_year
 from convgen.schema.fields import Slot
 from convgen.schema.models import Agreement, Signature
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from convgen.law.allowance import Allowance
     from convgen.law.attendance import Presence
     from convgen.law.facts import Facts
-
-NOON = 12 * 60
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,8 @@ _LABELS = {
 
 def attestation_copies() -> list[Copy]:
     """The attestation is the pupil's own record, minor or not: its copy is for the pupil."""
-    return [Copy("eleve", "l'élève"), Copy("etablissement", _LABELS["etablissement"])]
+    labels = {"eleve": "l'élève", "etablissement": _LABELS["etablissement"]}
+    return [Copy(copy_id, labels[copy_id]) for copy_id in ATTESTATION_COPIES]
 
 
 def copies(agreement: Agreement, minor: bool) -> list[Copy]:
@@ -80,12 +80,6 @@ def copies(agreement: Agreement, minor: bool) -> list[Copy]:
             label = _LABELS[copy_id]
         found.append(Copy(copy_id, label))
     return found
-
-
-def hours(minutes: int) -> int | float:
-    """Minutes as a number of hours: 420 → 7, 450 → 7.5."""
-    whole, rest = divmod(minutes, 60)
-    return whole if not rest else minutes / 60
 
 
 def _time(minutes: int) -> dt.time:
@@ -123,10 +117,6 @@ def model_record(model: BaseModel) -> Record:
     return Record(**fields)
 
 
-def _half(slots: tuple[Slot, ...], morning: bool) -> tuple[Slot, ...]:
-    return tuple(slot for slot in slots if (slot.start < NOON) == morning)
-
-
 def _week_pattern(agreement: Agreement) -> list[Record]:
     schedule = agreement.schedule
     if schedule is None:
@@ -138,8 +128,7 @@ def _week_pattern(agreement: Agreement) -> list[Record]:
         if weekday == 6 and not slots:
             break
         name = WEEKDAYS_FR[weekday]
-        morning = tuple(slot for slot in slots if slot.start < NOON)
-        afternoon = tuple(slot for slot in slots if slot.start >= NOON)
+        morning, afternoon = half_slots(slots, "matin"), half_slots(slots, "apres-midi")
         rows.append(
             Record(
                 day=name.capitalize(),
@@ -151,8 +140,8 @@ def _week_pattern(agreement: Agreement) -> list[Record]:
                 worked=bool(slots),
                 same_as_previous=previous is not None and bool(slots) and slots == previous,
                 # the model has one « idem au jour précédent » box per half-day
-                same_morning_as_previous=previous is not None and bool(morning) and morning == _half(previous, True),
-                same_afternoon_as_previous=previous is not None and bool(afternoon) and afternoon == _half(previous, False),
+                same_morning_as_previous=previous is not None and bool(morning) and morning == half_slots(previous, "matin"),
+                same_afternoon_as_previous=previous is not None and bool(afternoon) and afternoon == half_slots(previous, "apres-midi"),
             )
         )
         previous = slots
@@ -216,8 +205,6 @@ def attendance_record(agreement: Agreement, presence: Presence | None) -> Record
     attendance = getattr(agreement, "attendance", None)
     if attendance is None or presence is None:
         return None
-    from convgen.law.attendance import HALF_LABELS
-
     absences = [
         Record(
             date=entry.first,

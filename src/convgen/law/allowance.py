@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from convgen.i18n import Msg
+from convgen.law.calendar import school_year_text
 
 ARTICLE = "Décret n° 2023-765 du 11 août 2023 ; arrêté du 11 août 2023, annexes 1 et 2"
 SOURCE = (
@@ -183,10 +184,6 @@ def share(days: int, daily_amount: int, cap: int, earlier: int) -> Share:
     return Share(gross, earlier, amount, gross > amount, unpaid_days)
 
 
-def _year_text(year: int) -> str:
-    return f"{year}-{year + 1}"
-
-
 @dataclass(frozen=True, slots=True)
 class Allowance:
     """The State allowance of one agreement (input.md): its days at the level's daily amount,
@@ -214,7 +211,7 @@ class Allowance:
         return {
             "level": self.level,
             "ministry": self.ministry,
-            "school_year": _year_text(self.school_year),
+            "school_year": school_year_text(self.school_year),
             "daily_amount": self.daily_amount,
             "days": self.days,
             "gross": self.gross,
@@ -226,5 +223,5 @@ class Allowance:
             "estimate": self.estimate,
             "paid": self.paid,
             "outdated": self.outdated,
-            "table_year": _year_text(self.table_year) if self.table_year is not None else None,
+            "table_year": school_year_text(self.table_year) if self.table_year is not None else None,
         }

@@ -21,9 +21,18 @@ HALVES = ("matin", "apres-midi")
 HALF_LABELS = {"matin": "matin", "apres-midi": "après-midi"}
 
 
+def half_of(slot: Slot) -> str:
+    return "matin" if slot.start < NOON else "apres-midi"
+
+
 def half_slots(slots: Sequence[Slot], half: str) -> tuple[Slot, ...]:
-    morning = half == "matin"
-    return tuple(slot for slot in slots if (slot.start < NOON) == morning)
+    return tuple(slot for slot in slots if half_of(slot) == half)
+
+
+def hours(minutes: int) -> int | float:
+    """Minutes as a number of hours: 420 → 7, 450 → 7.5."""
+    whole, rest = divmod(minutes, 60)
+    return whole if not rest else minutes / 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +75,11 @@ class Presence:
         return {
             "days_planned": self.days_planned,
             "days_done": self.days_done,
-            "hours_planned": _hours(self.minutes_planned),
-            "hours_done": _hours(self.minutes_done),
+            "hours_planned": hours(self.minutes_planned),
+            "hours_done": hours(self.minutes_done),
             "absent_days": self.absent_days,
             "absent_half_days": self.absent_half_days,
         }
-
-
-def _hours(minutes: int) -> int | float:
-    whole, rest = divmod(minutes, 60)
-    return whole if not rest else round(minutes / 60, 2)
 
 
 def presence(days: Sequence[Day], attendance: Attendance) -> Presence:
@@ -117,8 +121,7 @@ def presence(days: Sequence[Day], attendance: Attendance) -> Presence:
     planned = [day for day in days if day.worked]
     for day in planned:
         halves = absent.get(day.date, set())
-        left = tuple(slot for slot in day.slots if not any(slot in half_slots((slot,), half) for half in halves))
-        minutes = sum(slot.minutes for slot in left)
+        minutes = sum(slot.minutes for slot in day.slots if half_of(slot) not in halves)
         if minutes:
             days_done += 1
             minutes_done += minutes

@@ -339,3 +339,8 @@ def customary_days(postal_code: str, start: dt.date, end: dt.date, lang: Lang = 
 def school_year(date: dt.date) -> int:
     """The school year a date belongs to, named by the year it starts in (1 September to 31 August)."""
     return date.year if date.month >= SCHOOL_YEAR_START_MONTH else date.year - 1
+
+
+def school_year_text(year: int) -> str:
+    """A school year as the school writes it: 2025 is « 2025-2026 »."""
+    return f"{year}-{year + 1}"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from convgen.errors import INTERNAL_EXIT, ClashError, ConvgenError, InternalError, Interrupted, UsageError
 from convgen.i18n import Lang, Msg
+from convgen.law.allowance import Allowance
 from convgen.output.files import M_UNWRITABLE, discard, end_run, new_run, output_path, place, stage, temporary_folder, together
 from convgen.pipeline.checking import FileResult, Unit, check_across, check_unit, expand, files_read
 from convgen.source.inputs import Input, name_key
@@ -59,7 +60,7 @@ class Outcome:
     # An invalid agreement's documents from an earlier run, still in OUT: said, not removed.
     stale: list[Path] = field(default_factory=list)
     # The State allowance the documents print, counted before the rest of the run was known.
-    printed: Any = None
+    printed: Allowance | None = None
     # `attest`: a valid agreement without attendance, which has no attestation yet.
     unattested: bool = False
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from convgen.errors import UsageError
 from convgen.findings import Severity
 from convgen.i18n import Msg
-from convgen.law.calendar import school_year
+from convgen.law.calendar import school_year, school_year_text
 from convgen.law.rules.across import name_key
 from convgen.pipeline.batch import Options, Outcome, check_outcomes
 from convgen.pipeline.checking import sources_of
@@ -50,7 +50,7 @@ def parse_year(text: str | None) -> int | None:
 
 
 def year_text(year: int | None) -> str | None:
-    return f"{year}-{year + 1}" if year is not None else None
+    return school_year_text(year) if year is not None else None
 
 
 @dataclass

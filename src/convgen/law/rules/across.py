@@ -19,7 +19,7 @@ from convgen.findings import Location, Severity
 from convgen.i18n import Lang, Msg, date_text, euros, hours_text, plural
 from convgen.law import allowance as state_allowance
 from convgen.law import limits
-from convgen.law.calendar import school_year
+from convgen.law.calendar import school_year, school_year_text
 from convgen.law.rules.base import Hit, rule
 from convgen.source.reader import FieldPath
 
@@ -33,10 +33,6 @@ PERIOD_START = ("period", "start")
 PERIOD_END = ("period", "end")
 LEVEL = ("pupil", "level")
 PLACES = (GRATIFICATION, HOURLY_AMOUNT, PERIOD_START, PERIOD_END, LEVEL)
-
-
-def school_year_text(year: int) -> str:
-    return f"{year}-{year + 1}"
 
 
 def name_key(*parts: str) -> str:
@@ -68,7 +64,6 @@ class Footprint:
     level: str | None = None
     allowance_days: int = 0
     done: bool = False
-    school_year: int = 0
 
     def same_pupil(self, other: Footprint) -> bool:
         if self.ine is not None and other.ine is not None:
@@ -83,6 +78,10 @@ class Footprint:
     def duplicates(self, other: Footprint) -> bool:
         """The same agreement twice (usually a file copied): same pupil, host and first day."""
         return self.first_day == other.first_day and self.same_pupil(other) and self.same_host(other)
+
+    @property
+    def school_year(self) -> int:
+        return school_year(self.first_day)
 
     def minutes_in(self, year: int) -> int:
         return self.minutes.get(year, 0)
@@ -121,7 +120,6 @@ def footprint(ctx, path: str, locate: Callable[[FieldPath], Location | None]) ->
         level=pupil.level,
         allowance_days=presence.days_done if presence is not None else sum(1 for day in ctx.days if day.worked),
         done=presence is not None,
-        school_year=school_year(period.start),
     )
 
 
@@ -442,8 +440,8 @@ def allowance_cap_reached(peers: Peers) -> Iterator[Hit]:
         "earlier": earlier,
         "amount": euros(Decimal(paid.amount)),
         "unpaid": Msg(
-            f"{paid.unpaid_days} jour n'est pas payé" if paid.unpaid_days < 2 else f"{paid.unpaid_days} jours ne sont pas payés",
-            f"{paid.unpaid_days} day is unpaid" if paid.unpaid_days == 1 else f"{paid.unpaid_days} days are unpaid",
+            f"{paid.unpaid_days} " + plural(paid.unpaid_days, "jour n'est pas payé", "jours ne sont pas payés"),
+            f"{paid.unpaid_days} " + plural(paid.unpaid_days, "day is unpaid", "days are unpaid", "en"),
         ),
     }
     yield Hit(LEVEL, params, related=paid.earlier_paths)

@@ -61,11 +61,12 @@ def absence_not_worked(ctx: Facts) -> Iterator[Hit]:
     absences = ctx.agreement.attendance.absences  # type: ignore[union-attr]
     for item in presence.misplaced:
         absence = absences[item.index]
+        half, that_half = HALF_FR.get(absence.half or "", ("", ""))
         params = {
             "start": date_text(period.start),
             "end": date_text(period.end),
-            "half": HALF_FR.get(absence.half or "", ("", ""))[0],
-            "that_half": HALF_FR.get(absence.half or "", ("", ""))[1],
+            "half": half,
+            "that_half": that_half,
             "half_en": HALF_EN.get(absence.half or "", ""),
             "first": date_text(absence.first),
             "last": date_text(absence.last),
